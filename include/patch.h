@@ -1,0 +1,60 @@
+/* patch: records RFC 6902 "add" operations while applying them to a working
+ * copy of the document, so every recorded operation is valid, in order, on
+ * the object the patch was computed for (parents before children, because a
+ * child can only be added under a parent that already exists in the copy).
+ *
+ * Mutation only adds: there is no replace or remove here on purpose. Each
+ * operation carries a one-line human-readable summary (for AdmissionReview
+ * warnings and `mutate` logs). */
+#ifndef DJANGO_ADMISSION_PATCH_H
+#define DJANGO_ADMISSION_PATCH_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "diag.h"
+
+#define PATCH_SUMMARY_MAX 256
+
+struct patch {
+    /* working copy, owned; what the document looks like after the ops */
+    cJSON *doc;
+    /* RFC 6902 array of {"op":"add","path":...,"value":...}, owned */
+    cJSON *ops;
+    /* one summary line per op, owned, summaries[i] describes ops[i] */
+    char **summaries;
+    size_t count;
+    size_t cap;
+};
+
+/* Starts a patch over a deep copy of original (borrowed). -1 on allocation
+ * failure. */
+int patch_begin(struct patch *p, const cJSON *original, struct diag *d);
+
+/* Adds member `key` = value to the object `parent`, which must be a node of
+ * p->doc located at `parent_ptr` (escaped pointer text). The op path is
+ * parent_ptr + "/" + escape(key). Takes ownership of value in every case
+ * (it is freed on failure). Fails if key already exists in parent: mutation
+ * never overwrites. `summary` is printf-style. */
+int patch_add_member(struct patch *p, cJSON *parent, const char *parent_ptr,
+                     const char *key, cJSON *value, struct diag *d,
+                     const char *summary, ...)
+    __attribute__((format(printf, 7, 8)));
+
+/* Appends value to the array `array`, a node of p->doc at `array_ptr`; the op
+ * path is array_ptr + "/-". Takes ownership of value in every case. */
+int patch_append(struct patch *p, cJSON *array, const char *array_ptr,
+                 cJSON *value, struct diag *d, const char *summary, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* Detaches the ops array (caller frees with cJSON_Delete). */
+cJSON *patch_take_ops(struct patch *p);
+
+/* Detaches the working copy (caller frees with cJSON_Delete). */
+cJSON *patch_take_doc(struct patch *p);
+
+/* Frees whatever the patch still owns (safe after the _take calls). */
+void patch_free(struct patch *p);
+
+#endif

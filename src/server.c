@@ -1,0 +1,3 @@
+/* being written */
+#include <stddef.h>
+extern int placeholder_server;
