@@ -1,3 +1,183 @@
-/* being written */
-#include <stddef.h>
-extern int placeholder_cli_serve;
+/* serve: parses the command line into a server_config; with --dev, first
+ * makes a throwaway CA and localhost certificate and prints a curl command
+ * that posts a sample review. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "certs.h"
+#include "cli.h"
+#include "server.h"
+
+/* A Django Deployment with nothing production needs, so --dev shows every
+ * mutation the built-in policy makes. */
+static const char sample_review[] =
+    "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{"
+    "\"uid\":\"00000000-0000-4000-8000-000000000001\","
+    "\"kind\":{\"group\":\"apps\",\"version\":\"v1\",\"kind\":\"Deployment\"},"
+    "\"resource\":{\"group\":\"apps\",\"version\":\"v1\",\"resource\":\"deployments\"},"
+    "\"name\":\"web\",\"namespace\":\"shop\",\"operation\":\"CREATE\","
+    "\"userInfo\":{\"username\":\"developer\"},"
+    "\"object\":{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\","
+    "\"metadata\":{\"name\":\"web\",\"namespace\":\"shop\",\"labels\":{\"app\":\"web\",\"component\":\"django\"}},"
+    "\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"web\"}},"
+    "\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\",\"component\":\"django\"}},"
+    "\"spec\":{\"containers\":[{\"name\":\"django\",\"image\":\"registry.example.com/shop/web:1.4.2\","
+    "\"ports\":[{\"name\":\"http\",\"containerPort\":8000}]}]}}}},"
+    "\"dryRun\":false}}\n";
+
+static int usage(const char *why)
+{
+    fprintf(stderr,
+            "django-admission serve: %s\n"
+            "usage: django-admission serve [--listen ADDR:PORT] --tls-cert F --tls-key F [--policy F]\n"
+            "                              [--health-listen ADDR:PORT] [--client-ca F] [--drain SECONDS]\n"
+            "                              [--log-level debug|info|warn|error] | --dev\n",
+            why);
+    return EXIT_USAGE;
+}
+
+static int parse_seconds(const char *text, unsigned int *out)
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    v = strtoul(text, &end, 10);
+    if (!*text || *end || errno || v > 3600 || text[0] == '-')
+        return -1;
+    *out = (unsigned int)v;
+    return 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    int ok;
+
+    if (!f)
+        return -1;
+    ok = fputs(text, f) >= 0;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* Makes the throwaway CA and localhost certificate in a fresh temp dir and
+ * points the config at them. */
+static int dev_setup(struct server_config *c, char *dir, size_t dir_cap, char *cert, char *key, size_t cap)
+{
+    struct certs_request req = {
+        .dns_names = {"localhost"},
+        .dns_count = 1,
+        .ip_addresses = {"127.0.0.1", "::1"},
+        .ip_count = 2,
+        .days = 7,
+    };
+    struct certs_bundle bundle = {0};
+    struct diag d;
+    char path[PATH_MAX];
+    const char *tmp = getenv("TMPDIR");
+
+    diag_clear(&d);
+    snprintf(dir, dir_cap, "%s/django-admission-dev.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "django-admission serve: cannot create %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    if (certs_generate(&req, &bundle, &d) < 0 || certs_write(&bundle, dir, &d) < 0) {
+        char text[1024];
+        fprintf(stderr, "django-admission serve: %s\n", diag_format(&d, text, sizeof(text)));
+        certs_bundle_free(&bundle);
+        return -1;
+    }
+    certs_bundle_free(&bundle);
+    snprintf(path, sizeof(path), "%s/review.json", dir);
+    if (write_file(path, sample_review) < 0) {
+        fprintf(stderr, "django-admission serve: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    snprintf(cert, cap, "%s/tls.crt", dir);
+    snprintf(key, cap, "%s/tls.key", dir);
+    c->tls_cert = cert;
+    c->tls_key = key;
+    return 0;
+}
+
+static const char *port_of(const char *listen)
+{
+    const char *colon = strrchr(listen, ':');
+    return colon ? colon + 1 : listen;
+}
+
+/* see cli.h */
+int cli_serve(int argc, char **argv)
+{
+    struct server_config c;
+    struct diag d;
+    char dir[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
+    int dev = 0;
+
+    server_config_default(&c);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--dev") == 0) {
+            dev = 1;
+            continue;
+        }
+        if (!v)
+            return usage("missing value after the last option");
+        if (strcmp(a, "--listen") == 0)
+            c.listen = v;
+        else if (strcmp(a, "--health-listen") == 0)
+            c.health_listen = v;
+        else if (strcmp(a, "--tls-cert") == 0)
+            c.tls_cert = v;
+        else if (strcmp(a, "--tls-key") == 0)
+            c.tls_key = v;
+        else if (strcmp(a, "--policy") == 0)
+            c.policy_path = v;
+        else if (strcmp(a, "--client-ca") == 0)
+            c.client_ca = v;
+        else if (strcmp(a, "--drain") == 0) {
+            if (parse_seconds(v, &c.drain_seconds) < 0)
+                return usage("--drain takes a number of seconds from 0 to 3600");
+        } else if (strcmp(a, "--log-level") == 0) {
+            if (server_log_level_parse(v, &c.log_level) < 0)
+                return usage("--log-level takes debug, info, warn or error");
+        } else {
+            fprintf(stderr, "django-admission serve: unknown option %s\n", a);
+            return usage("see the usage below");
+        }
+        i++;
+    }
+    if (dev) {
+        if (c.tls_cert || c.tls_key)
+            return usage("--dev makes its own certificate: leave out --tls-cert and --tls-key");
+        /* loopback only: a dev certificate must never face a network */
+        if (strcmp(c.listen, ":8443") == 0)
+            c.listen = "127.0.0.1:8443";
+        if (strcmp(c.health_listen, ":8080") == 0)
+            c.health_listen = "127.0.0.1:8080";
+        if (dev_setup(&c, dir, sizeof(dir), cert, key, sizeof(cert)) < 0)
+            return EXIT_USAGE;
+        fprintf(stderr,
+                "django-admission serve --dev: throwaway CA and localhost certificate in %s\n"
+                "try it:\n"
+                "  curl --cacert %s/ca.crt -H 'Content-Type: application/json' \\\n"
+                "       --data-binary @%s/review.json https://localhost:%s/mutate\n"
+                "  curl http://localhost:%s/metrics\n",
+                dir, dir, dir, port_of(c.listen), port_of(c.health_listen));
+    }
+    if (!c.tls_cert || !c.tls_key)
+        return usage("--tls-cert and --tls-key are required (or --dev)");
+    diag_clear(&d);
+    if (server_run(&c, &d) < 0) {
+        char text[1536];
+        fprintf(stderr, "django-admission serve: %s\n", diag_format(&d, text, sizeof(text)));
+        return EXIT_USAGE;
+    }
+    return EXIT_COMPLIANT;
+}

@@ -1,3 +1,811 @@
-/* being written */
-#include <stddef.h>
-extern int placeholder_server;
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <gnutls/gnutls.h>
+#include <microhttpd.h>
+
+#include "admission.h"
+#include "input.h"
+#include "metrics.h"
+#include "policyfile.h"
+#include "tlsstore.h"
+
+/* TLS 1.2 and 1.3 only, AEAD ciphers only, ECDHE only: what the API server's
+ * Go client offers, and nothing an auditor would flag. */
+static const char tls_priorities[] =
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"
+    "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE";
+
+/* A policy and the number of requests still reading it, so a reload never
+ * frees one in use. */
+struct policy_slot {
+    struct policy policy;
+    atomic_long users;
+};
+
+struct file_sig {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    bool present;
+};
+
+struct server {
+    const struct server_config *config;
+    struct metrics metrics;
+    /* the policy requests use; swapped under policy_lock */
+    pthread_mutex_t policy_lock;
+    struct policy_slot *policy;
+    struct file_sig policy_sig;
+    char *client_ca_pem;
+    atomic_bool ready;
+    atomic_bool draining;
+    struct MHD_Daemon *webhook;
+    struct MHD_Daemon *health;
+};
+
+/* Per-request state: created on the first callback, freed only in the
+ * completion callback. */
+struct request {
+    enum metrics_endpoint endpoint;
+    char *body;
+    size_t len;
+    size_t cap;
+    bool too_large;
+    /* the response was already queued (an early 4xx) */
+    bool answered;
+    struct timespec start;
+};
+
+/* ---- logging: one JSON object per line on stderr ---- */
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+static void log_emit(cJSON *line)
+{
+    char *text = cJSON_PrintUnformatted(line);
+    if (text) {
+        size_t n = strlen(text);
+        text[n] = '\n';
+        /* one write per line keeps lines whole when threads log at once */
+        ssize_t w = write(STDERR_FILENO, text, n + 1);
+        (void)w;
+        cJSON_free(text);
+    }
+    cJSON_Delete(line);
+}
+
+static cJSON *log_start(const struct server *s, enum log_level level, const char *msg)
+{
+    struct timespec ts;
+    char when[64];
+    struct tm tm;
+    cJSON *line;
+
+    if (level < s->config->log_level)
+        return NULL;
+    line = cJSON_CreateObject();
+    if (!line)
+        return NULL;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
+    cJSON_AddStringToObject(line, "time", when);
+    cJSON_AddStringToObject(line, "level", level_names[level]);
+    cJSON_AddStringToObject(line, "msg", msg);
+    return line;
+}
+
+static void log_diag(const struct server *s, enum log_level level, const char *msg, const struct diag *d)
+{
+    char text[DIAG_FILE_MAX + DIAG_POINTER_MAX + DIAG_MESSAGE_MAX + 32];
+    cJSON *line = log_start(s, level, msg);
+
+    if (!line)
+        return;
+    if (d)
+        cJSON_AddStringToObject(line, "error", diag_format(d, text, sizeof(text)));
+    log_emit(line);
+}
+
+static void log_review(const struct server *s, enum metrics_endpoint e, const struct admission_outcome *o,
+                       unsigned long long latency_us)
+{
+    cJSON *line = log_start(s, LOG_INFO, "review");
+    cJSON *rules;
+
+    if (!line)
+        return;
+    cJSON_AddStringToObject(line, "endpoint", e == ENDPOINT_MUTATE ? "mutate" : "validate");
+    cJSON_AddStringToObject(line, "uid", o->uid);
+    cJSON_AddStringToObject(line, "kind", o->kind);
+    cJSON_AddStringToObject(line, "namespace", o->namespace_);
+    cJSON_AddStringToObject(line, "name", o->name);
+    cJSON_AddStringToObject(line, "operation", o->operation);
+    cJSON_AddBoolToObject(line, "dryRun", o->dry_run);
+    cJSON_AddStringToObject(line, "decision", admission_decision_name(o->decision));
+    rules = cJSON_AddArrayToObject(line, "rules");
+    for (size_t i = 0; rules && i < o->findings.count; i++)
+        cJSON_AddItemToArray(rules, cJSON_CreateString(rules_get(o->findings.items[i].rule)->name));
+    cJSON_AddNumberToObject(line, "patchOperations", (double)o->patch_ops);
+    cJSON_AddNumberToObject(line, "latencyMicroseconds", (double)latency_us);
+    log_emit(line);
+}
+
+/* ---- policy slots ---- */
+
+static struct policy_slot *policy_acquire(struct server *s)
+{
+    struct policy_slot *slot;
+
+    pthread_mutex_lock(&s->policy_lock);
+    slot = s->policy;
+    atomic_fetch_add(&slot->users, 1);
+    pthread_mutex_unlock(&s->policy_lock);
+    return slot;
+}
+
+static void policy_release(struct policy_slot *slot)
+{
+    /* the slot that is no longer current holds one extra reference for the
+     * server; the last user frees it */
+    if (atomic_fetch_sub(&slot->users, 1) == 1)
+        free(slot);
+}
+
+static struct policy_slot *policy_slot_load(const char *path, struct diag *d)
+{
+    struct policy_slot *slot = calloc(1, sizeof(*slot));
+
+    if (!slot) {
+        diag_set(d, NULL, "out of memory loading the policy");
+        return NULL;
+    }
+    if (policyfile_load(path, &slot->policy, d) < 0) {
+        free(slot);
+        return NULL;
+    }
+    atomic_store(&slot->users, 1);
+    return slot;
+}
+
+static void policy_swap(struct server *s, struct policy_slot *next)
+{
+    struct policy_slot *old;
+
+    pthread_mutex_lock(&s->policy_lock);
+    old = s->policy;
+    s->policy = next;
+    pthread_mutex_unlock(&s->policy_lock);
+    if (old)
+        policy_release(old);
+}
+
+static void sig_read(const char *path, struct file_sig *sig)
+{
+    struct stat st;
+
+    memset(sig, 0, sizeof(*sig));
+    if (!path || stat(path, &st) < 0)
+        return;
+    sig->present = true;
+    sig->dev = st.st_dev;
+    sig->ino = st.st_ino;
+    sig->size = st.st_size;
+    sig->mtime = st.st_mtim;
+}
+
+static bool sig_equal(const struct file_sig *a, const struct file_sig *b)
+{
+    return a->present == b->present && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+/* Reloads the policy file; the old policy stays on any error. */
+static void policy_reload(struct server *s, const char *why)
+{
+    struct diag d;
+    struct policy_slot *next;
+
+    if (!s->config->policy_path)
+        return;
+    diag_clear(&d);
+    sig_read(s->config->policy_path, &s->policy_sig);
+    next = policy_slot_load(s->config->policy_path, &d);
+    if (!next) {
+        atomic_fetch_add(&s->metrics.reloads[RELOAD_POLICY][1], 1);
+        log_diag(s, LOG_ERROR, "policy reload failed; keeping the previous policy", &d);
+        return;
+    }
+    policy_swap(s, next);
+    atomic_fetch_add(&s->metrics.reloads[RELOAD_POLICY][0], 1);
+    cJSON *line = log_start(s, LOG_INFO, "policy reloaded");
+    if (line) {
+        cJSON_AddStringToObject(line, "trigger", why);
+        cJSON_AddStringToObject(line, "path", s->config->policy_path);
+        log_emit(line);
+    }
+}
+
+static void watch_files(struct server *s)
+{
+    struct diag d;
+    struct file_sig now;
+    int rc;
+
+    if (s->config->policy_path) {
+        sig_read(s->config->policy_path, &now);
+        /* a file briefly missing mid-swap is not a change yet */
+        if (now.present && !sig_equal(&now, &s->policy_sig))
+            policy_reload(s, "file change");
+    }
+    diag_clear(&d);
+    rc = tlsstore_refresh(&d);
+    if (rc > 0) {
+        atomic_fetch_add(&s->metrics.reloads[RELOAD_CERTIFICATE][0], 1);
+        atomic_store(&s->metrics.cert_not_after, tlsstore_not_after());
+        cJSON *line = log_start(s, LOG_INFO, "certificate reloaded");
+        if (line) {
+            cJSON_AddNumberToObject(line, "notAfter", (double)tlsstore_not_after());
+            log_emit(line);
+        }
+    } else if (rc < 0) {
+        atomic_fetch_add(&s->metrics.reloads[RELOAD_CERTIFICATE][1], 1);
+        log_diag(s, LOG_ERROR, "certificate reload failed; keeping the previous certificate", &d);
+    }
+}
+
+/* ---- HTTP ---- */
+
+static enum MHD_Result send_bytes(struct server *s, struct MHD_Connection *c, unsigned int status,
+                                  const char *content_type, char *body, size_t len, bool take)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        len, body, take ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result ret;
+
+    if (!r) {
+        if (take)
+            free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    /* while draining, move clients off this pod one response at a time */
+    if (atomic_load(&s->draining))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* An HTTP-level refusal: {"code":N,"error":"..."} like admission's 400s. */
+static enum MHD_Result send_error(struct server *s, struct MHD_Connection *c, unsigned int status,
+                                  const char *allow, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static enum MHD_Result send_error(struct server *s, struct MHD_Connection *c, unsigned int status,
+                                  const char *allow, const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    cJSON *obj = cJSON_CreateObject();
+    char *text;
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    metrics_http_error(&s->metrics, (int)status);
+    if (!obj)
+        return MHD_NO;
+    cJSON_AddNumberToObject(obj, "code", status);
+    cJSON_AddStringToObject(obj, "error", message);
+    text = cJSON_PrintUnformatted(obj);
+    cJSON_Delete(obj);
+    if (!text)
+        return MHD_NO;
+    size_t n = strlen(text);
+    char *body = malloc(n + 2);
+    if (!body) {
+        cJSON_free(text);
+        return MHD_NO;
+    }
+    memcpy(body, text, n);
+    body[n] = '\n';
+    body[n + 1] = '\0';
+    cJSON_free(text);
+    r = MHD_create_response_from_buffer(n + 1, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    if (allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    if (atomic_load(&s->draining))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* application/json, with or without parameters (charset=utf-8) */
+static bool is_json_type(const char *ct)
+{
+    size_t n = strlen("application/json");
+
+    if (!ct || strncasecmp(ct, "application/json", n) != 0)
+        return false;
+    return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+static bool client_cert_ok(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    unsigned int status = 0, count = 0;
+    gnutls_session_t session;
+
+    if (!info || !info->tls_session)
+        return false;
+    session = (gnutls_session_t)info->tls_session;
+    if (!gnutls_certificate_get_peers(session, &count) || count == 0)
+        return false;
+    if (gnutls_certificate_verify_peers2(session, &status) < 0)
+        return false;
+    return status == 0;
+}
+
+static unsigned long long elapsed_us(const struct timespec *start)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (unsigned long long)((now.tv_sec - start->tv_sec) * 1000000LL + (now.tv_nsec - start->tv_nsec) / 1000);
+}
+
+static enum MHD_Result review(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+    struct admission_outcome out;
+    struct policy_slot *slot = policy_acquire(s);
+    enum admission_mode mode = rq->endpoint == ENDPOINT_MUTATE ? ADMISSION_MUTATE : ADMISSION_VALIDATE;
+    enum MHD_Result ret;
+    int rc;
+
+    rc = admission_review(&slot->policy, mode, rq->body ? rq->body : "", rq->len, &out);
+    policy_release(slot);
+    if (rc < 0 || !out.body) {
+        admission_outcome_free(&out);
+        return send_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory reviewing the request");
+    }
+    unsigned long long us = elapsed_us(&rq->start);
+    if (out.http_status == 200) {
+        metrics_observe(&s->metrics, rq->endpoint, &out, us);
+        log_review(s, rq->endpoint, &out, us);
+    } else {
+        metrics_http_error(&s->metrics, out.http_status);
+        cJSON *line = log_start(s, LOG_WARN, "bad request");
+        if (line) {
+            cJSON_AddNumberToObject(line, "status", out.http_status);
+            cJSON_AddStringToObject(line, "uid", out.uid);
+            log_emit(line);
+        }
+    }
+    ret = send_bytes(s, c, (unsigned int)out.http_status, "application/json", out.body, out.body_len, true);
+    out.body = NULL; /* the response owns it now */
+    admission_outcome_free(&out);
+    return ret;
+}
+
+static enum MHD_Result on_webhook(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    struct server *s = cls;
+    struct request *rq = *con_cls;
+
+    (void)version;
+    if (!rq) {
+        rq = calloc(1, sizeof(*rq));
+        if (!rq)
+            return MHD_NO;
+        *con_cls = rq;
+        clock_gettime(CLOCK_MONOTONIC, &rq->start);
+        atomic_fetch_add(&s->metrics.in_flight, 1);
+        rq->answered = true;
+        if (strcmp(url, "/mutate") == 0)
+            rq->endpoint = ENDPOINT_MUTATE;
+        else if (strcmp(url, "/validate") == 0)
+            rq->endpoint = ENDPOINT_VALIDATE;
+        else
+            return send_error(s, c, MHD_HTTP_NOT_FOUND, NULL, "no such endpoint %.200s: use /mutate or /validate",
+                              url);
+        if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+            return send_error(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST", "method %.32s not allowed on %s: use POST",
+                              method, url);
+        if (s->client_ca_pem && !client_cert_ok(c))
+            return send_error(s, c, MHD_HTTP_UNAUTHORIZED, NULL,
+                              "a client certificate signed by the configured client CA is required");
+        const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (!is_json_type(ct))
+            return send_error(s, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
+                              "content type %.100s not supported: send application/json",
+                              ct ? ct : "(none)");
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > SERVER_BODY_MAX)
+            return send_error(s, c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+                              "request body of %.30s bytes is larger than the limit of %zu bytes", cl,
+                              SERVER_BODY_MAX);
+        rq->answered = false;
+        return MHD_YES;
+    }
+    if (rq->answered)
+        return MHD_YES;
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (rq->too_large || rq->len + n > SERVER_BODY_MAX) {
+            /* chunked bodies have no Content-Length: read and drop the
+             * rest, then refuse */
+            rq->too_large = true;
+            return MHD_YES;
+        }
+        if (rq->len + n > rq->cap) {
+            size_t ncap = rq->cap ? rq->cap : 8192;
+            while (ncap < rq->len + n)
+                ncap *= 2;
+            if (ncap > SERVER_BODY_MAX)
+                ncap = SERVER_BODY_MAX;
+            char *nb = realloc(rq->body, ncap);
+            if (!nb)
+                return MHD_NO;
+            rq->body = nb;
+            rq->cap = ncap;
+        }
+        memcpy(rq->body + rq->len, upload_data, n);
+        rq->len += n;
+        return MHD_YES;
+    }
+    rq->answered = true;
+    if (rq->too_large)
+        return send_error(s, c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+                          "request body is larger than the limit of %zu bytes", SERVER_BODY_MAX);
+    return review(s, c, rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    struct server *s = cls;
+    struct request *rq = *con_cls;
+
+    (void)c;
+    (void)toe;
+    if (!rq)
+        return;
+    atomic_fetch_sub(&s->metrics.in_flight, 1);
+    free(rq->body);
+    free(rq);
+    *con_cls = NULL;
+}
+
+static enum MHD_Result on_health(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                 const char *version, const char *upload_data, size_t *upload_data_size,
+                                 void **con_cls)
+{
+    struct server *s = cls;
+    static int first_call_marker;
+
+    (void)version;
+    (void)upload_data;
+    if (!*con_cls) {
+        *con_cls = &first_call_marker;
+        return MHD_YES;
+    }
+    *upload_data_size = 0;
+    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+        return send_error(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET, HEAD", "method %.32s not allowed: use GET",
+                          method);
+    if (strcmp(url, "/health/live") == 0)
+        return send_bytes(s, c, MHD_HTTP_OK, "text/plain", (char *)"ok\n", 3, false);
+    if (strcmp(url, "/health/ready") == 0) {
+        if (atomic_load(&s->ready))
+            return send_bytes(s, c, MHD_HTTP_OK, "text/plain", (char *)"ready\n", 6, false);
+        const char *why = atomic_load(&s->draining) ? "draining\n" : "starting\n";
+        return send_bytes(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", (char *)why, strlen(why), false);
+    }
+    if (strcmp(url, "/metrics") == 0) {
+        size_t len = 0;
+        char *text = metrics_render(&s->metrics, DA_VERSION, &len);
+        if (!text)
+            return send_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory rendering metrics");
+        return send_bytes(s, c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len, true);
+    }
+    return send_error(s, c, MHD_HTTP_NOT_FOUND, NULL, "no such endpoint %.200s: use /health/live, /health/ready or /metrics",
+                      url);
+}
+
+/* ---- listening addresses ---- */
+
+/* Parses "ADDR:PORT", ":PORT" (all IPv4 addresses) or "[V6]:PORT" (numeric
+ * addresses only: a webhook binds to an interface, not a name). */
+static int parse_listen(const char *text, struct sockaddr_storage *ss, bool *v6, struct diag *d)
+{
+    char host[128];
+    const char *colon, *port_text;
+    char *end;
+    unsigned long port;
+
+    memset(ss, 0, sizeof(*ss));
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (!close || close[1] != ':' || (size_t)(close - text - 1) >= sizeof(host))
+            return diag_set(d, NULL, "invalid listen address \"%s\": expected [IPV6]:PORT", text);
+        memcpy(host, text + 1, (size_t)(close - text - 1));
+        host[close - text - 1] = '\0';
+        port_text = close + 2;
+        *v6 = true;
+    } else {
+        colon = strrchr(text, ':');
+        if (!colon || (size_t)(colon - text) >= sizeof(host))
+            return diag_set(d, NULL, "invalid listen address \"%s\": expected ADDR:PORT or :PORT", text);
+        memcpy(host, text, (size_t)(colon - text));
+        host[colon - text] = '\0';
+        port_text = colon + 1;
+        *v6 = false;
+    }
+    errno = 0;
+    port = strtoul(port_text, &end, 10);
+    if (!*port_text || *end || errno || port > 65535)
+        return diag_set(d, NULL, "invalid port in listen address \"%s\"", text);
+    if (*v6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
+            return diag_set(d, NULL, "invalid IPv6 address in \"%s\"", text);
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons((uint16_t)port);
+        if (host[0] == '\0')
+            a->sin_addr.s_addr = htonl(INADDR_ANY);
+        else if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+            return diag_set(d, NULL, "invalid IPv4 address in \"%s\" (use [ADDR]:PORT for IPv6)", text);
+    }
+    return 0;
+}
+
+static unsigned int bound_port(struct MHD_Daemon *daemon)
+{
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return info ? info->port : 0;
+}
+
+static unsigned int cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (unsigned int)n;
+}
+
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+    struct server *s = cls;
+    char text[512];
+    cJSON *line = log_start(s, LOG_DEBUG, "libmicrohttpd");
+
+    if (!line)
+        return;
+    vsnprintf(text, sizeof(text), fmt, ap);
+    text[strcspn(text, "\n")] = '\0';
+    cJSON_AddStringToObject(line, "detail", text);
+    log_emit(line);
+}
+
+static int start_daemons(struct server *s, struct diag *d)
+{
+    const struct server_config *c = s->config;
+    struct sockaddr_storage web_addr, health_addr;
+    bool web_v6, health_v6;
+    unsigned int threads = c->threads ? c->threads : cores();
+    unsigned int flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO;
+
+    if (parse_listen(c->listen, &web_addr, &web_v6, d) < 0 ||
+        parse_listen(c->health_listen, &health_addr, &health_v6, d) < 0)
+        return -1;
+    struct MHD_OptionItem web_options[] = {
+        {MHD_OPTION_SOCK_ADDR, 0, &web_addr},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)tls_priorities},
+        {MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, c->connection_limit, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, c->idle_timeout, NULL},
+        {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
+        {s->client_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, s->client_ca_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    /* function pointers go through the varargs: an option array only
+     * carries object pointers */
+    s->webhook = MHD_start_daemon(flags | (web_v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, on_webhook, s,
+                                  MHD_OPTION_EXTERNAL_LOGGER, log_mhd, s,
+                                  MHD_OPTION_HTTPS_CERT_CALLBACK, tlsstore_retrieve,
+                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                  MHD_OPTION_ARRAY, web_options, MHD_OPTION_END);
+    if (!s->webhook)
+        return diag_set(d, NULL, "cannot listen on %s (address in use, or not an address of this host?)",
+                        c->listen);
+    struct MHD_OptionItem health_options[] = {
+        {MHD_OPTION_SOCK_ADDR, 0, &health_addr},
+        {MHD_OPTION_CONNECTION_LIMIT, 64, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, c->idle_timeout, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    s->health = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | (health_v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL,
+                                 on_health, s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, s,
+                                 MHD_OPTION_ARRAY, health_options, MHD_OPTION_END);
+    if (!s->health)
+        return diag_set(d, NULL, "cannot listen on %s (address in use, or not an address of this host?)",
+                        c->health_listen);
+    cJSON *line = log_start(s, LOG_INFO, "listening");
+    if (line) {
+        cJSON_AddNumberToObject(line, "port", bound_port(s->webhook));
+        cJSON_AddNumberToObject(line, "healthPort", bound_port(s->health));
+        cJSON_AddNumberToObject(line, "threads", threads);
+        cJSON_AddStringToObject(line, "version", DA_VERSION);
+        log_emit(line);
+    }
+    return 0;
+}
+
+/* see server.h */
+void server_config_default(struct server_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->listen = ":8443";
+    c->health_listen = ":8080";
+    c->drain_seconds = 5;
+    c->log_level = LOG_INFO;
+    c->connection_limit = 1024;
+    c->idle_timeout = 30;
+    c->watch_interval_ms = 1000;
+}
+
+/* see server.h */
+int server_log_level_parse(const char *text, enum log_level *out)
+{
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(text, level_names[i]) == 0) {
+            *out = (enum log_level)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static void stop_daemons(struct server *s)
+{
+    if (s->webhook)
+        MHD_stop_daemon(s->webhook);
+    if (s->health)
+        MHD_stop_daemon(s->health);
+    s->webhook = s->health = NULL;
+}
+
+/* Waits for a signal or the watch interval; returns the signal or 0. */
+static int wait_signal(const sigset_t *set, unsigned int ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    int sig = sigtimedwait(set, NULL, &ts);
+    return sig < 0 ? 0 : sig;
+}
+
+static void drain(struct server *s, const sigset_t *set)
+{
+    struct timespec start, now;
+    cJSON *line;
+
+    atomic_store(&s->ready, false);
+    atomic_store(&s->draining, true);
+    line = log_start(s, LOG_INFO, "draining");
+    if (line) {
+        cJSON_AddNumberToObject(line, "seconds", s->config->drain_seconds);
+        log_emit(line);
+    }
+    /* keep answering while endpoints stop sending us traffic; a second
+     * SIGTERM or SIGINT does not cut the drain short: accepted requests must
+     * not fail */
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long long left_ms = (long long)s->config->drain_seconds * 1000 -
+                            ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
+        if (left_ms <= 0)
+            break;
+        wait_signal(set, left_ms > 200 ? 200 : (unsigned int)left_ms);
+    }
+    /* stop accepting, then let the requests already being read finish */
+    MHD_quiesce_daemon(s->webhook);
+    for (int i = 0; i < 3000 && atomic_load(&s->metrics.in_flight) > 0; i++) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* see server.h */
+int server_run(const struct server_config *c, struct diag *d)
+{
+    struct server *s = calloc(1, sizeof(*s));
+    sigset_t set;
+    int rc = -1;
+
+    if (!s)
+        return diag_set(d, NULL, "out of memory");
+    s->config = c;
+    metrics_init(&s->metrics);
+    pthread_mutex_init(&s->policy_lock, NULL);
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    /* blocked before any thread starts, so only sigtimedwait sees them */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    sig_read(c->policy_path, &s->policy_sig);
+    s->policy = policy_slot_load(c->policy_path, d);
+    if (!s->policy)
+        goto out;
+    if (tlsstore_open(c->tls_cert, c->tls_key, d) < 0)
+        goto out;
+    atomic_store(&s->metrics.cert_not_after, tlsstore_not_after());
+    if (c->client_ca) {
+        size_t len;
+        if (input_read(c->client_ca, &s->client_ca_pem, &len, d) < 0)
+            goto out;
+    }
+    if (start_daemons(s, d) < 0)
+        goto out;
+    atomic_store(&s->ready, true);
+
+    for (;;) {
+        int sig = wait_signal(&set, c->watch_interval_ms);
+        if (sig == SIGTERM || sig == SIGINT)
+            break;
+        if (sig == SIGHUP)
+            policy_reload(s, "SIGHUP");
+        watch_files(s);
+    }
+    drain(s, &set);
+    rc = 0;
+out:
+    stop_daemons(s);
+    if (rc == 0) {
+        cJSON *line = log_start(s, LOG_INFO, "stopped");
+        if (line)
+            log_emit(line);
+    }
+    tlsstore_close();
+    if (s->policy)
+        policy_release(s->policy);
+    free(s->client_ca_pem);
+    pthread_mutex_destroy(&s->policy_lock);
+    free(s);
+    return rc;
+}
