@@ -1,3 +1,335 @@
-/* being written */
-#include <stddef.h>
-extern int placeholder_cli_check;
+/* check: manifests in, a report of every violation out. Reads each file,
+ * expands Lists, validates every selected Deployment as written (no
+ * mutation) and renders one report on stdout; diagnostics and the count of
+ * objects go to stderr. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "document.h"
+#include "engine.h"
+#include "input.h"
+#include "policyfile.h"
+#include "report.h"
+
+#define CHECK_USAGE "usage: django-admission check [--policy F] [-o text|json|junit|sarif] FILE|-..."
+
+/* pointer prefix of a List item ("/items/123") plus room for the item's own
+ * pointer */
+#define CHECK_POINTER_MAX (DIAG_POINTER_MAX + 32)
+
+struct check_run {
+    const struct policy *policy;
+    struct report report;
+    /* input errors reported on stderr; any makes the exit code 2 */
+    size_t errors;
+};
+
+static int usage_error(const char *what, const char *arg)
+{
+    if (arg)
+        fprintf(stderr, "django-admission check: %s '%s'\n%s\n", what, arg, CHECK_USAGE);
+    else
+        fprintf(stderr, "django-admission check: %s\n%s\n", what, CHECK_USAGE);
+    return EXIT_USAGE;
+}
+
+static void print_diag(const struct diag *d)
+{
+    char msg[DIAG_FILE_MAX + DIAG_POINTER_MAX + DIAG_MESSAGE_MAX + 32];
+
+    fprintf(stderr, "%s\n", diag_format(d, msg, sizeof(msg)));
+}
+
+/* Reports an input error about the object at prefix of doc: d->pointer
+ * (relative to the object) becomes a pointer into the document, and the line
+ * is where that pointer (or its nearest existing ancestor) is. */
+static void input_error(struct check_run *run, const char *file, const struct document *doc,
+                        const char *prefix, struct diag *d)
+{
+    char full[CHECK_POINTER_MAX];
+    int n = snprintf(full, sizeof(full), "%s%s", prefix, d->pointer);
+    int line;
+
+    if (n >= 0 && (size_t)n < sizeof(d->pointer)) {
+        memcpy(d->pointer, full, (size_t)n + 1);
+        line = document_line(doc, full);
+    } else {
+        line = prefix[0] ? document_line(doc, prefix) : doc->line;
+    }
+    diag_locate(d, file, line);
+    print_diag(d);
+    run->errors++;
+}
+
+/* Copies the string member key of obj (or "" when absent or not a string),
+ * truncated to cap. */
+static void copy_member(const cJSON *obj, const char *key, char *out, size_t cap)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+    snprintf(out, cap, "%s", cJSON_IsString(v) ? v->valuestring : "");
+}
+
+/* A List is a kind "List" (apiVersion v1) or any kind ending in "List"
+ * with an items array, as kubectl get -o yaml prints them. */
+static bool is_list(const cJSON *obj)
+{
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(obj, "kind");
+    size_t len;
+
+    if (!cJSON_IsString(kind))
+        return false;
+    len = strlen(kind->valuestring);
+    if (len < 4 || strcmp(kind->valuestring + len - 4, "List") != 0)
+        return false;
+    return cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(obj, "items"));
+}
+
+static const char *json_type_name(const cJSON *v)
+{
+    if (cJSON_IsArray(v))
+        return "a list";
+    if (cJSON_IsString(v))
+        return "a string";
+    if (cJSON_IsNumber(v))
+        return "a number";
+    if (cJSON_IsBool(v))
+        return "a boolean";
+    if (cJSON_IsNull(v))
+        return "null";
+    return "an object";
+}
+
+/* Judges one object at prefix ("" for a document root, "/items/N" for a
+ * List item) of doc. */
+static void check_object(struct check_run *run, const char *file, const struct document *doc,
+                         const cJSON *obj, const char *prefix)
+{
+    struct findings f;
+    struct report_object *ro;
+    const cJSON *meta;
+    struct diag d;
+    int line = prefix[0] ? document_line(doc, prefix) : doc->line;
+
+    diag_clear(&d);
+    if (!cJSON_IsObject(obj)) {
+        diag_set(&d, "", "a manifest must be an object (got %s)", json_type_name(obj));
+        input_error(run, file, doc, prefix, &d);
+        return;
+    }
+    if (!engine_selects(run->policy, obj)) {
+        run->report.skipped++;
+        return;
+    }
+    findings_init(&f);
+    if (engine_validate(run->policy, obj, &f, &d) < 0) {
+        findings_free(&f);
+        input_error(run, file, doc, prefix, &d);
+        return;
+    }
+    ro = report_add(&run->report);
+    if (!ro) {
+        findings_free(&f);
+        diag_set(&d, NULL, "out of memory");
+        input_error(run, file, doc, prefix, &d);
+        return;
+    }
+    findings_free(&ro->findings);
+    ro->findings = f;
+    snprintf(ro->file, sizeof(ro->file), "%s", file);
+    ro->line = line;
+    copy_member(obj, "kind", ro->kind, sizeof(ro->kind));
+    meta = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+    copy_member(meta, "namespace", ro->namespace_, sizeof(ro->namespace_));
+    copy_member(meta, "name", ro->name, sizeof(ro->name));
+    if (!ro->name[0])
+        copy_member(meta, "generateName", ro->name, sizeof(ro->name));
+    /* without the table every violation is reported at the object's line */
+    ro->lines = calloc(f.count ? f.count : 1, sizeof(*ro->lines));
+    if (!ro->lines)
+        return;
+    for (size_t i = 0; i < f.count; i++) {
+        char full[CHECK_POINTER_MAX];
+        int n = snprintf(full, sizeof(full), "%s%s", prefix, f.items[i].pointer);
+        ro->lines[i] = n > 0 && (size_t)n < sizeof(full) ? document_line(doc, full) : line;
+    }
+}
+
+static void check_document(struct check_run *run, const char *file, const struct document *doc)
+{
+    const cJSON *root = doc->root;
+    const cJSON *items, *kind;
+    struct diag d;
+    size_t i = 0;
+
+    kind = cJSON_GetObjectItemCaseSensitive(root, "kind");
+    items = cJSON_GetObjectItemCaseSensitive(root, "items");
+    if (cJSON_IsString(kind) && strcmp(kind->valuestring, "List") == 0 && items &&
+        !cJSON_IsArray(items) && !cJSON_IsNull(items)) {
+        diag_clear(&d);
+        diag_set(&d, "/items", "items of a List must be a list (got %s)", json_type_name(items));
+        input_error(run, file, doc, "", &d);
+        return;
+    }
+    if (!is_list(root)) {
+        check_object(run, file, doc, root, "");
+        return;
+    }
+    cJSON_ArrayForEach(items, cJSON_GetObjectItemCaseSensitive(root, "items"))
+    {
+        char prefix[32];
+        snprintf(prefix, sizeof(prefix), "/items/%zu", i++);
+        check_object(run, file, doc, items, prefix);
+    }
+}
+
+static void check_file(struct check_run *run, const char *file)
+{
+    struct document_set set = {0};
+    char *text = NULL;
+    size_t len = 0;
+    struct diag d;
+
+    diag_clear(&d);
+    if (input_read(file, &text, &len, &d) < 0) {
+        print_diag(&d);
+        run->errors++;
+        return;
+    }
+    run->report.files++;
+    if (document_parse(file, text, len, &set, &d) < 0) {
+        print_diag(&d);
+        run->errors++;
+        free(text);
+        return;
+    }
+    for (size_t i = 0; i < set.count; i++)
+        check_document(run, file, &set.docs[i]);
+    document_set_free(&set);
+    free(text);
+}
+
+static int write_all(const char *data, size_t len)
+{
+    if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+        perror("django-admission check: writing the report");
+        return -1;
+    }
+    return 0;
+}
+
+/* see cli.h */
+int cli_check(int argc, char **argv)
+{
+    enum report_format format = REPORT_TEXT;
+    const char *policy_path = NULL;
+    const char **files;
+    size_t nfiles = 0;
+    bool only_files = false, have_format = false, have_stdin = false;
+    struct policy policy;
+    struct check_run run = {0};
+    struct diag d;
+    char *out;
+    size_t out_len = 0;
+    int rc;
+
+    files = calloc((size_t)(argc > 0 ? argc : 1), sizeof(*files));
+    if (!files) {
+        fprintf(stderr, "django-admission check: out of memory\n");
+        return EXIT_USAGE;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *value = NULL;
+        bool is_policy = false;
+        if (only_files || a[0] != '-' || strcmp(a, "-") == 0) {
+            if (strcmp(a, "-") == 0) {
+                if (have_stdin) {
+                    free(files);
+                    return usage_error("standard input given more than once:", "-");
+                }
+                have_stdin = true;
+            }
+            files[nfiles++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_files = true;
+            continue;
+        }
+        if (strcmp(a, "--policy") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+            is_policy = strcmp(a, "--policy") == 0;
+            if (i + 1 >= argc) {
+                free(files);
+                return usage_error("missing value for", a);
+            }
+            value = argv[++i];
+        } else if (strncmp(a, "--policy=", 9) == 0) {
+            is_policy = true;
+            value = a + 9;
+        } else if (strncmp(a, "--output=", 9) == 0) {
+            value = a + 9;
+        } else {
+            free(files);
+            return usage_error("unknown option", a);
+        }
+        if (is_policy) {
+            if (policy_path || !value[0]) {
+                free(files);
+                return usage_error(policy_path ? "--policy given twice:" : "empty --policy",
+                                   policy_path ? value : NULL);
+            }
+            policy_path = value;
+        } else {
+            if (have_format) {
+                free(files);
+                return usage_error("output format given twice:", value);
+            }
+            if (report_format_parse(value, &format) < 0) {
+                free(files);
+                return usage_error("unknown output format (expected text, json, junit or sarif)",
+                                   value);
+            }
+            have_format = true;
+        }
+    }
+    if (nfiles == 0) {
+        free(files);
+        return usage_error("no input files (use - for standard input)", NULL);
+    }
+
+    diag_clear(&d);
+    if (policyfile_load(policy_path, &policy, &d) < 0) {
+        print_diag(&d);
+        free(files);
+        return EXIT_USAGE;
+    }
+    run.policy = &policy;
+    report_init(&run.report);
+    for (size_t i = 0; i < nfiles; i++)
+        check_file(&run, files[i]);
+    free(files);
+
+    out = report_render(&run.report, format, DA_VERSION, &out_len);
+    if (!out) {
+        fprintf(stderr, "django-admission check: out of memory rendering the report\n");
+        report_free(&run.report);
+        return EXIT_USAGE;
+    }
+    rc = report_count_action(&run.report, RULE_ENFORCE) ? EXIT_VIOLATIONS : EXIT_COMPLIANT;
+    if (write_all(out, out_len) < 0)
+        run.errors++;
+    free(out);
+    fprintf(stderr, "django-admission check: %zu objects checked, %zu skipped", run.report.count,
+            run.report.skipped);
+    if (run.errors)
+        fprintf(stderr, ", %zu input error%s", run.errors, run.errors == 1 ? "" : "s");
+    fprintf(stderr, "\n");
+    report_free(&run.report);
+    return run.errors ? EXIT_USAGE : rc;
+}
