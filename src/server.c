@@ -307,8 +307,7 @@ static enum MHD_Result send_error(struct server *s, struct MHD_Connection *c, un
 {
     char message[512];
     va_list ap;
-    cJSON *obj = cJSON_CreateObject();
-    char *text;
+    struct admission_outcome out;
     struct MHD_Response *r;
     enum MHD_Result ret;
 
@@ -316,29 +315,18 @@ static enum MHD_Result send_error(struct server *s, struct MHD_Connection *c, un
     vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
     metrics_http_error(&s->metrics, (int)status);
-    if (!obj)
-        return MHD_NO;
-    cJSON_AddNumberToObject(obj, "code", status);
-    cJSON_AddStringToObject(obj, "error", message);
-    text = cJSON_PrintUnformatted(obj);
-    cJSON_Delete(obj);
-    if (!text)
-        return MHD_NO;
-    size_t n = strlen(text);
-    char *body = malloc(n + 2);
-    if (!body) {
-        cJSON_free(text);
+    memset(&out, 0, sizeof(out));
+    if (admission_error((int)status, message, &out) < 0 || !out.body) {
+        admission_outcome_free(&out);
         return MHD_NO;
     }
-    memcpy(body, text, n);
-    body[n] = '\n';
-    body[n + 1] = '\0';
-    cJSON_free(text);
-    r = MHD_create_response_from_buffer(n + 1, body, MHD_RESPMEM_MUST_FREE);
+    r = MHD_create_response_from_buffer(out.body_len, out.body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
-        free(body);
+        admission_outcome_free(&out);
         return MHD_NO;
     }
+    out.body = NULL; /* the response owns it now */
+    admission_outcome_free(&out);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     if (allow)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
