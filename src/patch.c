@@ -1,3 +1,239 @@
-/* being written */
-#include <stddef.h>
-extern int placeholder_patch;
+#include "patch.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonptr.h"
+
+/* hard ceiling on recorded operations: a policy adds a few dozen at most,
+ * so reaching it means the input is hostile, not that we need more room */
+#define PATCH_OPS_MAX 4096
+
+/* see patch.h */
+int patch_begin(struct patch *p, const cJSON *original, struct diag *d)
+{
+    memset(p, 0, sizeof(*p));
+    if (!original)
+        return diag_set(d, "", "no document to patch");
+    p->doc = cJSON_Duplicate(original, 1);
+    p->ops = cJSON_CreateArray();
+    if (!p->doc || !p->ops) {
+        patch_free(p);
+        return diag_set(d, "", "out of memory starting a patch");
+    }
+    return 0;
+}
+
+/* Builds {"op":"add","path":path,"value":<deep copy of value>} in that key
+ * order (RFC 6902 section 4.1; the order only matters to people reading). */
+static cJSON *make_op(const char *path, const cJSON *value)
+{
+    cJSON *op = cJSON_CreateObject();
+    cJSON *copy = cJSON_Duplicate(value, 1);
+
+    if (!op || !copy)
+        goto fail;
+    if (!cJSON_AddStringToObject(op, "op", "add") ||
+        !cJSON_AddStringToObject(op, "path", path))
+        goto fail;
+    if (!cJSON_AddItemToObject(op, "value", copy))
+        goto fail;
+    return op;
+
+fail:
+    cJSON_Delete(copy);
+    cJSON_Delete(op);
+    return NULL;
+}
+
+/* Makes room for one more summary; 0 or -1 on allocation failure. */
+static int reserve_summary(struct patch *p)
+{
+    char **grown;
+    size_t cap;
+
+    if (p->count < p->cap)
+        return 0;
+    cap = p->cap ? p->cap * 2 : 8;
+    grown = realloc(p->summaries, cap * sizeof(*grown));
+    if (!grown)
+        return -1;
+    p->summaries = grown;
+    p->cap = cap;
+    return 0;
+}
+
+/* Formats a summary into a fresh buffer of PATCH_SUMMARY_MAX bytes (longer
+ * text is cut there and ends in "..."); without a format it is "add PATH". NULL when out of
+ * memory. */
+static char *make_summary(const char *path, const char *fmt, va_list ap)
+{
+    char *s = malloc(PATCH_SUMMARY_MAX);
+    int n;
+
+    if (!s)
+        return NULL;
+    if (fmt)
+        n = vsnprintf(s, PATCH_SUMMARY_MAX, fmt, ap);
+    else
+        n = snprintf(s, PATCH_SUMMARY_MAX, "add %s", path);
+    if (n < 0)
+        s[0] = '\0';
+    else if (n >= PATCH_SUMMARY_MAX)
+        /* say the line was cut rather than end it mid-word silently */
+        memcpy(s + PATCH_SUMMARY_MAX - 4, "...", 4);
+    return s;
+}
+
+/* Shared by add_member and append: checks that `node` is where `node_ptr`
+ * says, builds the op path (node_ptr + "/" + escaped key), and records the
+ * op. `key` is the object member name, or NULL to append to an array.
+ * Takes ownership of value. */
+static int record(struct patch *p, cJSON *node, const char *node_ptr, const char *key,
+                  cJSON *value, struct diag *d, const char *fmt, va_list ap)
+{
+    struct jsonptr path;
+    cJSON *op = NULL;
+    char *summary = NULL;
+    int added = 0;
+    const char *where = node_ptr ? node_ptr : "";
+
+    if (!value) {
+        diag_set(d, where, "patch: no value to add");
+        goto fail;
+    }
+    if (!p->doc || !p->ops) {
+        diag_set(d, where, "patch: document or operations already taken");
+        goto fail;
+    }
+    if (!node_ptr || !node || jsonptr_get(p->doc, node_ptr) != node) {
+        diag_set(d, where, "patch: parent is not the node its pointer names in the working copy");
+        goto fail;
+    }
+    if (jsonptr_set(&path, node_ptr) < 0) {
+        diag_set(d, where, "patch: invalid parent pointer");
+        goto fail;
+    }
+    if (key) {
+        if (!cJSON_IsObject(node)) {
+            diag_set(d, where, "cannot add member \"%.64s\": parent is not an object", key);
+            goto fail;
+        }
+        if (jsonptr_push_key(&path, key) < 0) {
+            diag_set(d, where, "cannot add member \"%.64s\": pointer longer than %d bytes", key,
+                     JSONPTR_MAX - 1);
+            goto fail;
+        }
+        if (cJSON_GetObjectItemCaseSensitive(node, key)) {
+            diag_set(d, path.text, "cannot add \"%.64s\": it already exists (mutation never "
+                     "overwrites)", key);
+            goto fail;
+        }
+    } else {
+        if (!cJSON_IsArray(node)) {
+            diag_set(d, where, "cannot append: target is not an array");
+            goto fail;
+        }
+        if (jsonptr_push_key(&path, "-") < 0) {
+            diag_set(d, where, "cannot append: pointer longer than %d bytes", JSONPTR_MAX - 1);
+            goto fail;
+        }
+    }
+    if (p->count >= PATCH_OPS_MAX) {
+        diag_set(d, path.text, "patch: more than %d operations", PATCH_OPS_MAX);
+        goto fail;
+    }
+
+    op = make_op(path.text, value);
+    summary = make_summary(path.text, fmt, ap);
+    if (!op || !summary || reserve_summary(p) < 0) {
+        diag_set(d, path.text, "out of memory recording a patch operation");
+        goto fail;
+    }
+    if (key)
+        added = cJSON_AddItemToObject(node, key, value);
+    else
+        added = cJSON_AddItemToArray(node, value);
+    if (!added) {
+        diag_set(d, path.text, "out of memory applying a patch operation");
+        goto fail;
+    }
+    if (!cJSON_AddItemToArray(p->ops, op)) {
+        /* undo the add so doc and ops stay in step */
+        cJSON_DetachItemViaPointer(node, value);
+        diag_set(d, path.text, "out of memory recording a patch operation");
+        goto fail;
+    }
+    p->summaries[p->count++] = summary;
+    return 0;
+
+fail:
+    cJSON_Delete(value);
+    cJSON_Delete(op);
+    free(summary);
+    return -1;
+}
+
+/* see patch.h */
+int patch_add_member(struct patch *p, cJSON *parent, const char *parent_ptr,
+                     const char *key, cJSON *value, struct diag *d,
+                     const char *summary, ...)
+{
+    va_list ap;
+    int rc;
+
+    if (!key) {
+        cJSON_Delete(value);
+        return diag_set(d, parent_ptr, "patch: no member name to add");
+    }
+    va_start(ap, summary);
+    rc = record(p, parent, parent_ptr, key, value, d, summary, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* see patch.h */
+int patch_append(struct patch *p, cJSON *array, const char *array_ptr,
+                 cJSON *value, struct diag *d, const char *summary, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, summary);
+    rc = record(p, array, array_ptr, NULL, value, d, summary, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* see patch.h */
+cJSON *patch_take_ops(struct patch *p)
+{
+    cJSON *ops = p->ops;
+
+    p->ops = NULL;
+    return ops;
+}
+
+/* see patch.h */
+cJSON *patch_take_doc(struct patch *p)
+{
+    cJSON *doc = p->doc;
+
+    p->doc = NULL;
+    return doc;
+}
+
+/* see patch.h */
+void patch_free(struct patch *p)
+{
+    size_t i;
+
+    cJSON_Delete(p->doc);
+    cJSON_Delete(p->ops);
+    for (i = 0; i < p->count; i++)
+        free(p->summaries[i]);
+    free(p->summaries);
+    memset(p, 0, sizeof(*p));
+}
