@@ -54,7 +54,20 @@ bool selector_matches(const struct selector *s, const cJSON *labels);
  * read: how a Scale's status.selector names the pods' labels) satisfies s. */
 bool selector_matches_selector(const struct selector *s, const struct selector *labels_sel);
 
-/* Renders s as {"matchLabels":...,"matchExpressions":...}; caller frees. */
+/* Renders s as {"matchLabels":...,"matchExpressions":...}; caller frees.
+ * Equality terms become matchLabels entries (the first per key), the rest
+ * matchExpressions; empty parts are left out, so the empty selector is {}.
+ * NULL on allocation failure. */
 cJSON *selector_to_json(const struct selector *s);
+
+/* Checks key[0..len) as a Kubernetes label (or annotation) key: an optional
+ * DNS-subdomain prefix of at most 253 characters and "/", then a name of at
+ * most 63 letters, digits, '-', '_', '.' starting and ending alphanumeric.
+ * NULL when valid, else the reason (static string, lower case). */
+const char *selector_key_error(const char *key, size_t len);
+
+/* Checks value[0..len) as a label value: empty, or at most 63 characters
+ * shaped like a key's name. NULL when valid, else the reason (static). */
+const char *selector_value_error(const char *value, size_t len);
 
 #endif
