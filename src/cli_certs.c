@@ -194,8 +194,8 @@ int cli_certs(int argc, char **argv)
             "  serving certificate for %s, %s, %s, %s, valid %d day%s%s\n"
             "  next: kubectl -n %s create secret tls django-admission-tls --cert=%s/tls.crt --key=%s/tls.key\n"
             "  and put the line printed on stdout in the caBundle of both webhook configurations\n",
-            args.out, args.out, args.out, names[0], names[1], names[2], names[3], args.days, args.days == 1 ? "" : "s", until,
-            args.ns, args.out, args.out);
+            args.out, args.out, args.out, names[0], names[1], names[2], names[3], args.days,
+            args.days == 1 ? "" : "s", until, args.ns, args.out, args.out);
     rc = EXIT_COMPLIANT;
 out:
     free(ca_b64);
