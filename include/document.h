@@ -7,6 +7,14 @@
  * non-scalar keys, and tags other than the core ones are errors. Empty
  * documents ("---" with nothing after it) are skipped.
  *
+ * Where Kubernetes' decoder (go-yaml v2) and JSON disagree, the safer
+ * choice is an error naming the line: ".inf"/".nan" (no JSON form), an
+ * integer literal beyond 2^53 (a double would change it silently), merge
+ * keys "<<" (not supported), a NUL character in a string. As in go-yaml v2,
+ * plain y/Y/yes/on/n/no/off (any case variant it lists) are booleans, and
+ * "0x1F", "0o17", "017", "0b101" and "1_000" are integers. Mapping keys are
+ * kept as written (a plain key "1" is the string "1").
+ *
  * This module does not read files: the caller passes the bytes and the
  * name to report. */
 #ifndef DJANGO_ADMISSION_DOCUMENT_H
@@ -56,5 +64,11 @@ int document_parse(const char *name, const char *text, size_t len,
 int document_line(const struct document *doc, const char *pointer);
 
 void document_set_free(struct document_set *set);
+
+/* 1 when text[0..len), written as a plain (unquoted) scalar, reads back as
+ * that same string; 0 when the reader would type it as null, a boolean or a
+ * number, or refuse it ("8000", "yes", "~", "", ".inf", "<<"). yamlout uses
+ * it to decide which strings need quotes. */
+int document_plain_is_string(const char *text, size_t len);
 
 #endif
