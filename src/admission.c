@@ -689,7 +689,7 @@ static void collect_warnings(const struct findings *f, struct warnings *w)
         if (v->action != RULE_WARN)
             continue;
         if (v->container[0])
-            warnings_add(w, "[%s] container %s: %s", rules_get(v->rule)->name, v->container, v->message);
+            warnings_add(w, "[%s] %s: %s", rules_get(v->rule)->name, v->container, v->message);
         else
             warnings_add(w, "[%s] %s", rules_get(v->rule)->name, v->message);
     }
