@@ -69,6 +69,9 @@ static int reserve_summary(struct patch *p)
  * text is cut there and ends in "..."); without a format it is "add PATH". NULL when out of
  * memory. */
 static char *make_summary(const char *path, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static char *make_summary(const char *path, const char *fmt, va_list ap)
 {
     char *s = malloc(PATCH_SUMMARY_MAX);
     int n;
@@ -91,6 +94,10 @@ static char *make_summary(const char *path, const char *fmt, va_list ap)
  * says, builds the op path (node_ptr + "/" + escaped key), and records the
  * op. `key` is the object member name, or NULL to append to an array.
  * Takes ownership of value. */
+static int record(struct patch *p, cJSON *node, const char *node_ptr, const char *key,
+                  cJSON *value, struct diag *d, const char *fmt, va_list ap)
+    __attribute__((format(printf, 7, 0)));
+
 static int record(struct patch *p, cJSON *node, const char *node_ptr, const char *key,
                   cJSON *value, struct diag *d, const char *fmt, va_list ap)
 {
