@@ -467,7 +467,8 @@ int engine_validate_scale(const struct policy *p, const cJSON *scale, bool *sele
         return 0;
     start = out->count;
     if (findings_add(out, RULE_REPLICAS_MINIMUM, NULL, "/spec/replicas", d,
-                     "replicas must be at least %d (got %lld)", p->replicas_minimum, count) != 0)
+                     "replicas is %lld, below the minimum of %d: scale to %d or more", count,
+                     p->replicas_minimum, p->replicas_minimum) != 0)
         return -1;
     for (size_t k = start; k < out->count; k++)
         out->items[k].action = policy_action(p, RULE_REPLICAS_MINIMUM);

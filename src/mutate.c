@@ -1,5 +1,6 @@
 #include "mutate.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +14,6 @@
 /* Summaries become AdmissionReview warnings, which the API server cuts at
  * 120 characters: stay well under. */
 #define SUMMARY_MAX 110
-/* how much of a container name a summary quotes (a DNS label is 63) */
-#define NAME_SHOWN 63
 
 /* One container of the working copy and how to name it. */
 struct container_ref {
@@ -22,7 +21,7 @@ struct container_ref {
     /* pointer to the container, e.g. /spec/template/spec/containers/0 */
     struct jsonptr ptr;
     /* "container django", "init container wait-db" */
-    char where[96];
+    char where[320];
 };
 
 static int oom(struct diag *d)
@@ -33,6 +32,54 @@ static int oom(struct diag *d)
 static int ptr_too_long(const char *base, struct diag *d)
 {
     return diag_set(d, base, "JSON pointer too long below this value");
+}
+
+/* Makes a summary fit for an AdmissionReview warning: control characters
+ * (a hostile container name) become '?', and past SUMMARY_MAX it is cut on
+ * a UTF-8 character boundary and ends in "...". */
+static void summary_clamp(char *line)
+{
+    size_t len = strlen(line);
+
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+            line[i] = '?';
+    if (len <= SUMMARY_MAX)
+        return;
+    len = SUMMARY_MAX - 3;
+    while (len > 0 && ((unsigned char)line[len] & 0xC0) == 0x80)
+        len--;
+    memcpy(line + len, "...", 4);
+}
+
+/* patch_add_member / patch_append with the summary clamped. */
+__attribute__((format(printf, 7, 8))) static int add_member(struct patch *pt, cJSON *parent,
+                                                           const char *parent_ptr, const char *key,
+                                                           cJSON *value, struct diag *d,
+                                                           const char *fmt, ...)
+{
+    char line[PATCH_SUMMARY_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    summary_clamp(line);
+    return patch_add_member(pt, parent, parent_ptr, key, value, d, "%s", line);
+}
+
+__attribute__((format(printf, 6, 7))) static int append(struct patch *pt, cJSON *array,
+                                                       const char *array_ptr, cJSON *value,
+                                                       struct diag *d, const char *fmt, ...)
+{
+    char line[PATCH_SUMMARY_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    summary_clamp(line);
+    return patch_append(pt, array, array_ptr, value, d, "%s", line);
 }
 
 static cJSON *get(const cJSON *object, const char *key)
@@ -134,7 +181,7 @@ static void text_leaves(struct text *t, const cJSON *o, const char *prefix, bool
 }
 
 /* "added REL VALUE to WHERE", objects as "(k=v, ...)", falling back to the
- * keys alone and then to a cut with "..." so it stays under SUMMARY_MAX. */
+ * keys alone when that is too long (add_member then cuts what still is). */
 static void summarize(char *out, size_t cap, const char *rel, const cJSON *value,
                       const char *where)
 {
@@ -163,8 +210,6 @@ static void summarize(char *out, size_t cap, const char *rel, const cJSON *value
         if (!cJSON_IsObject(value))
             break;
     }
-    if (t.full || t.len > SUMMARY_MAX)
-        memcpy(t.buf + SUMMARY_MAX - 3, "...", 4);
     snprintf(out, cap, "%s", t.buf);
 }
 
@@ -207,7 +252,7 @@ static int merge_add(struct patch *pt, cJSON *node, const struct jsonptr *ptr, c
                 snprintf(line, sizeof(line), "%s", summary);
             else
                 summarize(line, sizeof(line), path, w, where);
-            rc = patch_add_member(pt, node, ptr->text, key, w, d, "%s", line);
+            rc = add_member(pt, node, ptr->text, key, w, d, "%s", line);
         } else if (cJSON_IsObject(have) && cJSON_IsObject(w)) {
             struct jsonptr child = *ptr;
 
@@ -245,7 +290,7 @@ static int container_ref_init(struct container_ref *r, cJSON *c, const char *lis
     if (jsonptr_set(&r->ptr, list_ptr) != 0 || jsonptr_push_index(&r->ptr, index) != 0)
         return ptr_too_long(list_ptr, d);
     if (cJSON_IsString(name) && name->valuestring[0])
-        snprintf(r->where, sizeof(r->where), "%scontainer %.*s", init ? "init " : "", NAME_SHOWN,
+        snprintf(r->where, sizeof(r->where), "%scontainer %.300s", init ? "init " : "",
                  name->valuestring);
     else
         snprintf(r->where, sizeof(r->where), "%scontainer #%zu", init ? "init " : "", index);
@@ -303,7 +348,7 @@ int mutate_replicas(const struct mutate_ctx *ctx, struct diag *d)
     v = cJSON_CreateNumber(ctx->policy->replicas);
     if (!v)
         return oom(d);
-    return patch_add_member(ctx->patch, spec, "/spec", "replicas", v, d, "added replicas %d",
+    return add_member(ctx->patch, spec, "/spec", "replicas", v, d, "added replicas %d",
                             ctx->policy->replicas);
 }
 
@@ -348,8 +393,8 @@ static int add_probe(const struct mutate_ctx *ctx, enum probe_kind kind, const c
     probe = probe_new(pp);
     if (!probe)
         return oom(d);
-    return patch_add_member(ctx->patch, c.node, c.ptr.text, field, probe, d,
-                            "added %s (GET %.32s :%d, period %ds) to %s", field, pp->path, pp->port,
+    return add_member(ctx->patch, c.node, c.ptr.text, field, probe, d,
+                            "added %s (GET %s :%d, period %ds) to %s", field, pp->path, pp->port,
                             pp->period_seconds, c.where);
 }
 
@@ -519,7 +564,7 @@ static int drop_all_one(const struct mutate_ctx *ctx, struct container_ref *c, v
     all = cJSON_CreateString("ALL");
     if (!all)
         return oom(d);
-    return patch_append(ctx->patch, drop, ptr.text, all, d,
+    return append(ctx->patch, drop, ptr.text, all, d,
                         "added ALL to securityContext.capabilities.drop of %s", c->where);
 }
 
@@ -663,7 +708,7 @@ static int tmp_volume_add(const struct mutate_ctx *ctx, struct tmp_volume *tv, s
             cJSON_Delete(vol);
             return oom(d);
         }
-        return patch_add_member(ctx->patch, ctx->pod_spec, "/spec/template/spec", "volumes", list,
+        return add_member(ctx->patch, ctx->pod_spec, "/spec/template/spec", "volumes", list,
                                 d, "added emptyDir volume %s for /tmp (read-only root filesystem)",
                                 tv->name);
     }
@@ -671,7 +716,7 @@ static int tmp_volume_add(const struct mutate_ctx *ctx, struct tmp_volume *tv, s
         cJSON_Delete(vol);
         return diag_set(d, "/spec/template/spec/volumes", "volumes must be a list");
     }
-    return patch_append(ctx->patch, volumes, "/spec/template/spec/volumes", vol, d,
+    return append(ctx->patch, volumes, "/spec/template/spec/volumes", vol, d,
                         "added emptyDir volume %s for /tmp (read-only root filesystem)", tv->name);
 }
 
@@ -711,14 +756,14 @@ static int read_only_one(const struct mutate_ctx *ctx, struct container_ref *c, 
             cJSON_Delete(mount);
             return oom(d);
         }
-        return patch_add_member(ctx->patch, c->node, c->ptr.text, "volumeMounts", list, d,
+        return add_member(ctx->patch, c->node, c->ptr.text, "volumeMounts", list, d,
                                 "mounted volume %s at /tmp in %s", tv->name, c->where);
     }
     if (jsonptr_push_key(&ptr, "volumeMounts") != 0) {
         cJSON_Delete(mount);
         return ptr_too_long(c->ptr.text, d);
     }
-    return patch_append(ctx->patch, mounts, ptr.text, mount, d, "mounted volume %s at /tmp in %s",
+    return append(ctx->patch, mounts, ptr.text, mount, d, "mounted volume %s at /tmp in %s",
                         tv->name, c->where);
 }
 
@@ -862,7 +907,7 @@ int mutate_pod_anti_affinity(const struct mutate_ctx *ctx, struct diag *d)
     const cJSON *labels = get(get(spec, "selector"), "matchLabels");
     cJSON *affinity = get(ctx->pod_spec, "affinity");
     cJSON *term, *sel, *pat, *list;
-    char summary[PATCH_SUMMARY_MAX];
+    char summary[2 * POLICY_STRING_MAX];
     struct jsonptr ptr;
 
     if ((affinity && !cJSON_IsObject(affinity)) || get(affinity, "podAntiAffinity"))
@@ -906,7 +951,7 @@ int mutate_pod_anti_affinity(const struct mutate_ctx *ctx, struct diag *d)
         cJSON_Delete(list);
         return ptr_too_long("", d);
     }
-    snprintf(summary, sizeof(summary), "added preferred pod anti-affinity on %.48s (weight %d)",
+    snprintf(summary, sizeof(summary), "added preferred pod anti-affinity on %s (weight %d)",
              p->anti_affinity_topology_key, p->anti_affinity_weight);
     return merge_add(ctx->patch, ctx->pod_spec, &ptr, "",
                      obj1("affinity",

@@ -601,6 +601,7 @@ static void test_scale(void **state)
             assert_int_equal(f.items[0].rule, RULE_REPLICAS_MINIMUM);
             assert_int_equal(f.items[0].action, RULE_ENFORCE);
             assert_string_equal(f.items[0].pointer, "/spec/replicas");
+            assert_non_null(strstr(f.items[0].message, "below the minimum of 3"));
         }
         findings_free(&f);
         cJSON_Delete(o);

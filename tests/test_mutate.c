@@ -179,6 +179,13 @@ static const struct mutate_case cases[] = {
      "[" OP(C0 "/securityContext", "{'allowPrivilegeEscalation':false}") ","
      OP(C1 "/securityContext", "{'allowPrivilegeEscalation':false}") "]"},
 
+    {"a long non-ASCII name with a newline still gives short valid summaries",
+     "probe-startup-missing", "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+     "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\n",
+     DEPLOY("{'containers':[{'name':'\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+            "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+            "\u00e9\\n'},{'name':'django'}]}"),
+     "[" OP(C0 "/startupProbe", START) "]"},
     {"bare Deployment gets everything", NULL, NULL,
      DEPLOY("{'containers':[{'name':'django','image':'web:1.0'}]}"),
      "[" OP("/spec/replicas", "3") ","
@@ -458,6 +465,25 @@ static void assert_same_json(const cJSON *got, const cJSON *want, const char *wh
     }
 }
 
+/* Well-formed UTF-8 (two- and three-byte sequences suffice here, longer
+ * ones are checked for their continuation bytes) and no control bytes. */
+static bool utf8_printable(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    while (*u) {
+        size_t extra = *u < 0x80 ? 0 : (*u & 0xE0) == 0xC0 ? 1 : (*u & 0xF0) == 0xE0 ? 2
+                     : (*u & 0xF8) == 0xF0 ? 3 : 99;
+        if (extra == 99 || *u < 0x20 || *u == 0x7f)
+            return false;
+        for (size_t k = 1; k <= extra; k++)
+            if ((u[k] & 0xC0) != 0x80)
+                return false;
+        u += extra + 1;
+    }
+    return true;
+}
+
 /* Runs one case; hands back the input and the mutation for the oracle. */
 static void run_case(const struct mutate_case *c, cJSON **input_out, struct mutation *m_out)
 {
@@ -474,13 +500,15 @@ static void run_case(const struct mutate_case *c, cJSON **input_out, struct muta
         fail_msg("case \"%s\": engine_mutate failed: %s at %s", c->name, d.message, d.pointer);
     assert_same_json(m.ops, want, "ops", c->name);
 
-    /* one short summary per op */
+    /* one short summary per op, valid UTF-8 without control characters */
     assert_int_equal(m.count, (size_t)cJSON_GetArraySize(m.ops));
     for (size_t i = 0; i < m.count; i++) {
         size_t len = strlen(m.summaries[i]);
         if (len == 0 || len > 110)
-            fail_msg("case \"%s\": summary %zu has %zu characters: %s", c->name, i, len,
+            fail_msg("case \"%s\": summary %zu has %zu bytes: %s", c->name, i, len,
                      m.summaries[i]);
+        if (!utf8_printable(m.summaries[i]))
+            fail_msg("case \"%s\": summary %zu is not printable UTF-8", c->name, i);
     }
 
     applied = apply_adds(input, m.ops);
