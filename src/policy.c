@@ -358,9 +358,14 @@ static const char *json_type_name(const cJSON *item)
     return "invalid value";
 }
 
-/* The shortest "%g" text that reads back as v. */
+/* An integral v as an integer, else the shortest "%g" text that reads
+ * back as v. */
 static void format_double(double v, char *buf, size_t cap)
 {
+    if (v == floor(v) && fabs(v) < 1e15) {
+        snprintf(buf, cap, "%.0f", v);
+        return;
+    }
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, cap, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)
@@ -395,6 +400,13 @@ static int enter(struct walk *w, const char *key)
     if (jsonptr_push_key(&w->ptr, key) < 0)
         return fail(w, "key path is longer than %d bytes", JSONPTR_MAX - 1);
     return 0;
+}
+
+/* For errors about a key itself: names the key when the path has room,
+ * else leaves the parent as the place. */
+static void enter_for_error(struct walk *w, const char *key)
+{
+    (void)jsonptr_push_key(&w->ptr, key);
 }
 
 static int enter_index(struct walk *w, size_t i)
@@ -447,14 +459,14 @@ static int members(struct walk *w, const cJSON *obj, const char *const keys[], s
 
         while (i < n && strcmp(keys[i], item->string) != 0)
             i++;
-        if (enter(w, item->string) < 0)
-            return -1;
+        if (i < n && !out[i]) {
+            out[i] = item;
+            continue;
+        }
+        enter_for_error(w, item->string);
         if (i == n)
             return unknown_key(w, item->string, keys, n);
-        if (out[i])
-            return fail(w, "duplicate key");
-        out[i] = item;
-        leave(w);
+        return fail(w, "duplicate key");
     }
     return 0;
 }
@@ -474,6 +486,8 @@ static int get_int(struct walk *w, const cJSON *item, long long lo, long long hi
     }
     if (v < (double)lo || v > (double)hi) {
         format_double(v, num, sizeof(num));
+        if (hi == INT32_MAX && v > (double)hi)
+            return fail(w, "must be at most %lld (got %s)", hi, num);
         if (hi == INT32_MAX)
             return fail(w, "must be at least %lld (got %s)", lo, num);
         return fail(w, "must be between %lld and %lld (got %s)", lo, hi, num);
@@ -617,9 +631,8 @@ static int parse_rules(struct walk *w, const cJSON *obj, struct policy *p)
     {
         enum rule_id id;
 
-        if (enter(w, item->string) < 0)
-            return -1;
         if (rules_find(item->string, strlen(item->string), &id) < 0) {
+            enter_for_error(w, item->string);
             char q[QUOTE_BUF];
             const char *hint = suggest(item->string, names, RULE_COUNT);
             quote_str(item->string, q, sizeof(q));
@@ -627,6 +640,8 @@ static int parse_rules(struct walk *w, const cJSON *obj, struct policy *p)
                 return fail(w, "unknown rule %s (did you mean \"%s\"?)", q, hint);
             return fail(w, "unknown rule %s (the README lists the rule ids)", q);
         }
+        if (enter(w, item->string) < 0)
+            return -1;
         if (seen[id])
             return fail(w, "duplicate key");
         seen[id] = true;
@@ -771,13 +786,14 @@ static int get_quantity(struct walk *w, const cJSON *item, char text[QUANTITY_TE
         char num[40];
 
         format_double(item->valuedouble, num, sizeof(num));
+        quote_str(num, q, sizeof(q));
         if (!isfinite(item->valuedouble))
-            return fail(w, "invalid quantity %s: not a finite number", num);
+            return fail(w, "invalid quantity %s: not a finite number", q);
         if (quantity_parse(num, strlen(num), &v, w->ptr.text, w->d) < 0)
             return quantity_error(w, num);
         quantity_format(&v, buf, sizeof(buf));
         if (strlen(buf) > QUANTITY_TEXT_MAX)
-            return fail(w, "invalid quantity %s: too large to write out in %d digits", num,
+            return fail(w, "invalid quantity %s: too large to write out in %d digits", q,
                         QUANTITY_TEXT_MAX);
     } else {
         return type_error(w, "a quantity (a string such as \"500m\" or a number)", item);
@@ -930,13 +946,15 @@ static int parse_annotations(struct walk *w, const cJSON *obj, struct policy *p)
                                                     : selector_key_error(item->string, klen);
         char q[QUOTE_BUF];
 
+        if (n == POLICY_LIST_MAX || why) {
+            enter_for_error(w, item->string);
+            if (n == POLICY_LIST_MAX)
+                return fail(w, "too many annotations (at most %d)", POLICY_LIST_MAX);
+            return fail(w, "invalid annotation key %s: %s",
+                        quote(item->string, klen, q, sizeof(q)), why);
+        }
         if (enter(w, item->string) < 0)
             return -1;
-        if (n == POLICY_LIST_MAX)
-            return fail(w, "too many annotations (at most %d)", POLICY_LIST_MAX);
-        if (why)
-            return fail(w, "invalid annotation key %s: %s", quote(item->string, klen, q, sizeof(q)),
-                        why);
         for (size_t i = 0; i < n; i++)
             if (strcmp(items[i].key, item->string) == 0)
                 return fail(w, "duplicate key");

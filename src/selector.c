@@ -260,9 +260,13 @@ static int parse_match_labels(const cJSON *labels, struct jsonptr *p, struct sel
     {
         struct selector_term *t;
         size_t len;
+        /* an invalid key is reported at the parent when its path is too long */
+        bool pushed = jsonptr_push_key(p, item->string) == 0;
 
-        if (push_key(p, item->string, d) < 0 || check_key(item->string, p->text, d) < 0)
+        if (check_key(item->string, p->text, d) < 0)
             return -1;
+        if (!pushed)
+            return diag_set(d, p->text, "key path is longer than %d bytes", JSONPTR_MAX - 1);
         for (const cJSON *prev = labels->child; prev != item; prev = prev->next)
             if (strcmp(prev->string, item->string) == 0)
                 return diag_set(d, p->text, "duplicate key");
@@ -321,15 +325,14 @@ static int parse_expression(const cJSON *expr, struct jsonptr *p, struct selecto
                                                                      : NULL;
         char q[QUOTE_MAX * 4 + 16];
 
-        if (push_key(p, item->string, d) < 0)
-            return -1;
+        if (!slot || *slot)
+            (void)jsonptr_push_key(p, item->string);
         if (!slot)
             return diag_set(d, p->text, "unknown key %s (expected key, operator or values)",
                             quote(item->string, strlen(item->string), q, sizeof(q)));
         if (*slot)
             return diag_set(d, p->text, "duplicate key");
         *slot = item;
-        jsonptr_pop(p);
     }
     if (!key)
         return diag_set(d, p->text, "missing key");
@@ -408,8 +411,8 @@ int selector_parse(const cJSON *json, const char *base, struct selector *out, st
                                                                              : NULL;
         char q[QUOTE_MAX * 4 + 16];
 
-        if (push_key(&p, item->string, d) < 0)
-            return -1;
+        if (!slot || *slot)
+            (void)jsonptr_push_key(&p, item->string);
         if (!slot)
             return diag_set(d, p.text,
                             "unknown key %s (expected matchLabels or matchExpressions)",
@@ -417,7 +420,6 @@ int selector_parse(const cJSON *json, const char *base, struct selector *out, st
         if (*slot)
             return diag_set(d, p.text, "duplicate key");
         *slot = item;
-        jsonptr_pop(&p);
     }
     if (labels) {
         if (push_key(&p, "matchLabels", d) < 0 || parse_match_labels(labels, &p, &s, d) < 0)
