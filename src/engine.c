@@ -286,15 +286,19 @@ bool engine_selects(const struct policy *p, const cJSON *object)
     if (!cJSON_IsObject(object) || !cJSON_IsString(api) || !cJSON_IsString(kind) ||
         strcmp(api->valuestring, "apps/v1") != 0 || strcmp(kind->valuestring, "Deployment") != 0)
         return false;
+    /* labels that are absent (or not an object) are no labels: a selector
+     * of only DoesNotExist / NotIn terms, or the empty one, still matches */
     meta = cJSON_GetObjectItemCaseSensitive(object, "metadata");
-    if (cJSON_IsObject(meta) &&
-        selector_matches(&p->selector, cJSON_GetObjectItemCaseSensitive(meta, "labels")))
+    if (selector_matches(&p->selector,
+                         cJSON_IsObject(meta) ? cJSON_GetObjectItemCaseSensitive(meta, "labels")
+                                              : NULL))
         return true;
     spec = cJSON_GetObjectItemCaseSensitive(object, "spec");
     tmpl = cJSON_IsObject(spec) ? cJSON_GetObjectItemCaseSensitive(spec, "template") : NULL;
     tmeta = cJSON_IsObject(tmpl) ? cJSON_GetObjectItemCaseSensitive(tmpl, "metadata") : NULL;
-    return cJSON_IsObject(tmeta) &&
-           selector_matches(&p->selector, cJSON_GetObjectItemCaseSensitive(tmeta, "labels"));
+    return selector_matches(&p->selector, cJSON_IsObject(tmeta)
+                                              ? cJSON_GetObjectItemCaseSensitive(tmeta, "labels")
+                                              : NULL);
 }
 
 /* see engine.h */

@@ -129,6 +129,13 @@ static const struct select_case select_cases[] = {
      LABELED("'apps/v1'", "'Deployment'", "{'component':'django'}", "{'tier':'web'}"), false},
     {"empty selector selects every Deployment", "{}",
      LABELED("'apps/v1'", "'Deployment'", "{}", "{}"), true},
+    {"empty selector, no metadata anywhere", "{}", "{'apiVersion':'apps/v1','kind':'Deployment'}",
+     true},
+    {"default selector, no metadata anywhere", NULL, "{'apiVersion':'apps/v1','kind':'Deployment'}",
+     false},
+    {"DoesNotExist matches a Deployment without labels", "{'matchExpressions':[{'key':'legacy',"
+     "'operator':'DoesNotExist'}]}", "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{}}",
+     true},
 };
 
 static void test_selects(void **state)
