@@ -22,7 +22,8 @@ struct jsonptr {
     size_t len;
 };
 
-/* Sets p to the pointer text given (already escaped). -1 if too long. */
+/* Sets p to the pointer text given (already escaped). -1 (p unchanged) if
+ * too long or not a valid pointer (no leading "/", "~" not followed by 0 or 1). */
 int jsonptr_set(struct jsonptr *p, const char *text);
 
 /* Appends "/" and the escaped key. -1 (p unchanged) if it would not fit. */
