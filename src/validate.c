@@ -553,7 +553,7 @@ int check_probe_policy(const struct check_ctx *ctx, enum rule_id id, struct diag
                 continue;
             }
             if (!as_int32(v, &value[i])) {
-                if (report(&k, c.name, &p, "%s %s is %s, not a whole number: set it to %d", pr->key,
+                if (report(&k, c.name, &p, "%s %s is %s, not a 32-bit integer: set it to %d", pr->key,
                            f->key, number_text(v->valuedouble, num, sizeof(num)),
                            clamp(f->policy_value, lo, hi)) != 0)
                     return -1;
@@ -602,6 +602,18 @@ static int read_quantity(const cJSON *v, const struct jsonptr *p, struct quantit
     if (quantity_parse(s, strlen(s), q, p->text, qd) != 0)
         return -1;
     return 1;
+}
+
+/* The reason in a quantity diag message without the quoted input it
+ * repeats ("invalid quantity 'lots': missing number" -> "missing number"):
+ * the violation quotes the input itself. */
+static const char *quantity_reason(const char *message)
+{
+    const char *cut = strstr(message, "\": ");
+
+    if (!cut)
+        cut = strstr(message, "': ");
+    return cut && cut[3] ? cut + 3 : message;
 }
 
 static const char *const resource_names[] = {"cpu", "memory"};
@@ -697,7 +709,7 @@ static int resources_missing(const struct check *k, const char *section,
                             section, resource_names[r], type_name(v), pair_text(want, r));
                 break;
             default:
-                quote(qd.message, why);
+                quote(quantity_reason(qd.message), why);
                 rc = report(k, c.name, &p, "%s.%s \"%s\" is not a valid quantity (%s): set it to %s",
                             section, resource_names[r], text, why, pair_text(want, r));
                 break;
@@ -940,9 +952,15 @@ int check_host_port(const struct check_ctx *ctx, enum rule_id id, struct diag *d
                 continue;
             if (ptr_join(&p, &p, d, "hostPort", NULL) != 0)
                 return -1;
-            if (!as_int32(hp, &hostport)) {
+            if (!cJSON_IsNumber(hp)) {
                 if (report(&k, c.name, &p, "hostPort is %s, expected an integer: remove hostPort",
-                           cJSON_IsNumber(hp) ? "not a whole number" : type_name(hp)) != 0)
+                           type_name(hp)) != 0)
+                    return -1;
+                continue;
+            }
+            if (!as_int32(hp, &hostport)) {
+                if (report(&k, c.name, &p, "hostPort %s is not a port number: remove hostPort",
+                           number_text(hp->valuedouble, cport_text, sizeof(cport_text))) != 0)
                     return -1;
                 continue;
             }
@@ -1215,14 +1233,18 @@ static int judge_run_as_user(const struct check *k, const char *container,
     const cJSON *v = field(sc, "runAsUser");
     long long uid;
     struct jsonptr p;
+    char num[64];
 
     if (!v || (as_int64(v, &uid) && uid != 0))
         return 0;
     if (ptr_join(&p, owner_ptr, k->d, "securityContext", "runAsUser", NULL) != 0)
         return -1;
-    if (!cJSON_IsNumber(v) || !as_int64(v, &uid))
-        return report(k, container, &p, "%s runAsUser is %s, expected a whole uid: set %s.runAsUser to %lld",
-                      who, cJSON_IsNumber(v) ? "not a whole number" : type_name(v), where,
+    if (!cJSON_IsNumber(v))
+        return report(k, container, &p, "%s runAsUser is %s, expected an integer uid: set %s.runAsUser to %lld",
+                      who, type_name(v), where, k->ctx->policy->run_as_user);
+    if (!as_int64(v, &uid))
+        return report(k, container, &p, "%s runAsUser is %s, not an integer uid: set %s.runAsUser to %lld",
+                      who, number_text(v->valuedouble, num, sizeof(num)), where,
                       k->ctx->policy->run_as_user);
     return report(k, container, &p,
                   "%s runs as root (runAsUser 0): set %s.runAsUser to a non-zero uid such as %lld", who,
