@@ -597,6 +597,10 @@ static int parse_rule(struct walk *w, const cJSON *item, struct rule_setting *r)
 
     if (cJSON_IsString(item))
         return parse_action(w, item, &r->action);
+    /* YAML 1.1 reads an unquoted off as false */
+    if (cJSON_IsFalse(item))
+        return fail(w, "expected a string (enforce, warn or off) or an object, got boolean "
+                       "(quote it: \"off\")");
     if (!cJSON_IsObject(item))
         return type_error(w, "a string (enforce, warn or off) or an object", item);
     if (members(w, item, keys, 2, v) < 0)

@@ -556,6 +556,8 @@ static const struct bad_doc {
      "unknown action \"enforced\" (did you mean \"enforce\"?)"},
     {"{\"rules\":{\"image-tag\":\"block\"}}", "/rules/image-tag",
      "unknown action \"block\" (expected enforce, warn or off)"},
+    {"{\"rules\":{\"image-tag\":false}}", "/rules/image-tag",
+     "expected a string (enforce, warn or off) or an object, got boolean (quote it: \"off\")"},
     {"{\"rules\":{\"image-tag\":1}}", "/rules/image-tag",
      "expected a string (enforce, warn or off) or an object, got number"},
     {"{\"rules\":{\"image-tag\":{\"action\":\"warn\",\"exempt\":false}}}", "/rules/image-tag/exempt",
