@@ -159,13 +159,12 @@ static int ptr_join(struct jsonptr *out, const struct jsonptr *base, struct diag
     return rc;
 }
 
-static int ptr_index(struct jsonptr *out, const struct jsonptr *base, size_t index,
-                     struct diag *d)
+static int ptr_index(struct jsonptr *out, const struct jsonptr *base, size_t index, struct diag *d)
 {
     *out = *base;
     if (jsonptr_push_index(out, index) != 0)
-        return diag_set(d, base->text, "json pointer below %s is longer than %d bytes",
-                        base->text, JSONPTR_MAX - 1);
+        return diag_set(d, base->text, "json pointer below %s is longer than %d bytes", base->text,
+                        JSONPTR_MAX - 1);
     return 0;
 }
 
@@ -190,8 +189,8 @@ static int report(const struct check *k, const char *container, const struct jso
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return findings_add(k->ctx->out, k->id, container ? container : "", p ? p->text : "",
-                        k->d, "%s", msg);
+    return findings_add(k->ctx->out, k->id, container ? container : "", p ? p->text : "", k->d,
+                        "%s", msg);
 }
 
 /* Reads the member `key` of parent (at parent_ptr) that must be of type
@@ -319,16 +318,14 @@ static int main_container(const struct check *k, struct container *c)
 /* The securityContext of a container (or of the pod, container ""): 1 with
  * *out (NULL when absent), 0 when it is not an object (reported), -1. */
 static int security_context(const struct check *k, const char *container,
-                            const struct jsonptr *owner_ptr, const cJSON *owner,
-                            const cJSON **out)
+                            const struct jsonptr *owner_ptr, const cJSON *owner, const cJSON **out)
 {
     return typed_member(k, container, owner_ptr, owner, "securityContext", cJSON_Object,
                         "securityContext", out);
 }
 
 /* The pod's securityContext and its pointer. Same returns. */
-static int pod_security_context(const struct check *k, struct jsonptr *pod_ptr,
-                                const cJSON **out)
+static int pod_security_context(const struct check *k, struct jsonptr *pod_ptr, const cJSON **out)
 {
     if (ptr_text(pod_ptr, POD_SPEC_POINTER, k->d) != 0)
         return -1;
@@ -348,19 +345,19 @@ static int forbid_true(const struct check *k, const struct container *c, const c
     if (ptr_join(&p, &c->ptr, k->d, "securityContext", key, NULL) != 0)
         return -1;
     if (cJSON_IsTrue(v))
-        return report(k, c->name, &p, "%s: remove securityContext.%s or set it to false",
-                      what_true, key);
+        return report(k, c->name, &p, "%s: remove securityContext.%s or set it to false", what_true,
+                      key);
     return report(k, c->name, &p,
-                  "securityContext.%s is %s, expected a boolean: remove it or set it to false",
-                  key, type_name(v));
+                  "securityContext.%s is %s, expected a boolean: remove it or set it to false", key,
+                  type_name(v));
 }
 
 /* Judges a boolean securityContext field that must be set to `want`
  * explicitly (allowPrivilegeEscalation false, readOnlyRootFilesystem true).
  * `absent_note` explains the default; `hint` is appended to the fix. */
 static int require_bool(const struct check *k, const struct container *c, const cJSON *sc,
-                        const char *key, bool want, const char *wrong_what,
-                        const char *absent_note, const char *hint)
+                        const char *key, bool want, const char *wrong_what, const char *absent_note,
+                        const char *hint)
 {
     const cJSON *v = field(sc, key);
     const char *want_text = want ? "true" : "false";
@@ -374,10 +371,10 @@ static int require_bool(const struct check *k, const struct container *c, const 
         return report(k, c->name, &p, "%s is not set%s: set securityContext.%s to %s%s", key,
                       absent_note, key, want_text, hint);
     if (!cJSON_IsBool(v))
-        return report(k, c->name, &p, "securityContext.%s is %s, expected the boolean %s%s",
-                      key, type_name(v), want_text, hint);
-    return report(k, c->name, &p, "%s: set securityContext.%s to %s%s", wrong_what, key,
-                  want_text, hint);
+        return report(k, c->name, &p, "securityContext.%s is %s, expected the boolean %s%s", key,
+                      type_name(v), want_text, hint);
+    return report(k, c->name, &p, "%s: set securityContext.%s to %s%s", wrong_what, key, want_text,
+                  hint);
 }
 
 /* ------------------------------------------------------------- replicas */
@@ -404,15 +401,17 @@ int check_replicas(const struct check_ctx *ctx, enum rule_id id, struct diag *d)
                       min, min);
     }
     if (!cJSON_IsNumber(r))
-        return report(&k, "", &p, "replicas is %s, expected an integer: set spec.replicas to %d or more",
+        return report(&k, "", &p,
+                      "replicas is %s, expected an integer: set spec.replicas to %d or more",
                       type_name(r), min);
     if (!as_int32(r, &n))
         return report(&k, "", &p,
                       "replicas is %s, not a 32-bit integer: set spec.replicas to %d or more",
                       number_text(r->valuedouble, num, sizeof(num)), min);
     if (n < min)
-        return report(&k, "", &p, "replicas is %d, below the minimum of %d: set spec.replicas to %d or more",
-                      n, min, min);
+        return report(&k, "", &p,
+                      "replicas is %d, below the minimum of %d: set spec.replicas to %d or more", n,
+                      min, min);
     return 0;
 }
 
@@ -547,14 +546,14 @@ int check_probe_policy(const struct check_ctx *ctx, enum rule_id id, struct diag
             if (ptr_join(&p, &probe_ptr, d, f->key, NULL) != 0)
                 return -1;
             if (!cJSON_IsNumber(v)) {
-                if (report(&k, c.name, &p, "%s %s is %s, expected an integer: set it to %d", pr->key,
-                           f->key, type_name(v), clamp(f->policy_value, lo, hi)) != 0)
+                if (report(&k, c.name, &p, "%s %s is %s, expected an integer: set it to %d",
+                           pr->key, f->key, type_name(v), clamp(f->policy_value, lo, hi)) != 0)
                     return -1;
                 continue;
             }
             if (!as_int32(v, &value[i])) {
-                if (report(&k, c.name, &p, "%s %s is %s, not a 32-bit integer: set it to %d", pr->key,
-                           f->key, number_text(v->valuedouble, num, sizeof(num)),
+                if (report(&k, c.name, &p, "%s %s is %s, not a 32-bit integer: set it to %d",
+                           pr->key, f->key, number_text(v->valuedouble, num, sizeof(num)),
                            clamp(f->policy_value, lo, hi)) != 0)
                     return -1;
                 continue;
@@ -567,13 +566,15 @@ int check_probe_policy(const struct check_ctx *ctx, enum rule_id id, struct diag
                 continue;
             /* in range, but a timeout longer than the period */
             if (report(&k, c.name, &p,
-                       "%s %s %s (allowed %d-%d) but must not exceed periodSeconds %d: set it to %d or less",
+                       "%s %s %s (allowed %d-%d) but must not exceed periodSeconds %d: set it to "
+                       "%d or less",
                        pr->key, f->key, is, f->range.min, f->range.max, value[PF_PERIOD], hi) != 0)
                 return -1;
             continue;
         }
         if (report(&k, c.name, &p, "%s %s %s, outside the allowed %d-%d: set %s to %d", pr->key,
-                   f->key, is, f->range.min, f->range.max, f->key, clamp(f->policy_value, lo, hi)) != 0)
+                   f->key, is, f->range.min, f->range.max, f->key,
+                   clamp(f->policy_value, lo, hi)) != 0)
             return -1;
     }
     return 0;
@@ -631,9 +632,8 @@ static const struct quantity *pair_value(const struct resource_pair *rp, size_t 
 /* The resources.<section> object of the main container: 1 with *out (NULL
  * when absent), 0 when resources or the section has the wrong type (and
  * report_types: reported), -1. *sec_ptr is the section's pointer. */
-static int resource_section(const struct check *k, const struct container *c,
-                            const char *section, bool report_types, struct jsonptr *sec_ptr,
-                            const cJSON **out)
+static int resource_section(const struct check *k, const struct container *c, const char *section,
+                            bool report_types, struct jsonptr *sec_ptr, const cJSON **out)
 {
     const cJSON *res = field(c->obj, "resources");
     const cJSON *sec;
@@ -649,8 +649,9 @@ static int resource_section(const struct check *k, const struct container *c,
     if (!cJSON_IsObject(res)) {
         if (!report_types)
             return 0;
-        if (report(k, c->name, &res_ptr, "resources is %s, expected an object with %s.cpu and %s.memory",
-                   type_name(res), section, section) != 0)
+        if (report(k, c->name, &res_ptr,
+                   "resources is %s, expected an object with %s.cpu and %s.memory", type_name(res),
+                   section, section) != 0)
             return -1;
         return 0;
     }
@@ -705,13 +706,15 @@ static int resources_missing(const struct check *k, const char *section,
                 rc = 0;
                 break;
             case 0:
-                rc = report(k, c.name, &p, "%s.%s is %s, expected a quantity string: set it to \"%s\"",
-                            section, resource_names[r], type_name(v), pair_text(want, r));
+                rc = report(k, c.name, &p,
+                            "%s.%s is %s, expected a quantity string: set it to \"%s\"", section,
+                            resource_names[r], type_name(v), pair_text(want, r));
                 break;
             default:
                 quote(quantity_reason(qd.message), why);
-                rc = report(k, c.name, &p, "%s.%s \"%s\" is not a valid quantity (%s): set it to %s",
-                            section, resource_names[r], text, why, pair_text(want, r));
+                rc =
+                    report(k, c.name, &p, "%s.%s \"%s\" is not a valid quantity (%s): set it to %s",
+                           section, resource_names[r], text, why, pair_text(want, r));
                 break;
             }
         }
@@ -777,7 +780,8 @@ int check_requests_above_limits(const struct check_ctx *ctx, enum rule_id id, st
         if (a == 0 || b == 0 || quantity_cmp(&req, &lim) <= 0)
             continue;
         if (report(&k, c.name, &req_ptr,
-                   "requests.%s %s is above limits.%s %s: lower the request to %s or less, or raise the limit",
+                   "requests.%s %s is above limits.%s %s: lower the request to %s or less, or "
+                   "raise the limit",
                    resource_names[r], req_text, resource_names[r], lim_text, lim_text) != 0)
             return -1;
     }
@@ -862,8 +866,9 @@ int check_host_namespaces(const struct check_ctx *ctx, enum rule_id id, struct d
         if (ptr_join(&p, &pod_ptr, d, ns[i].key, NULL) != 0)
             return -1;
         if (cJSON_IsTrue(v))
-            rc = report(&k, "", &p, "pod shares the host %s namespace: remove %s or set it to false",
-                        ns[i].what, ns[i].key);
+            rc =
+                report(&k, "", &p, "pod shares the host %s namespace: remove %s or set it to false",
+                       ns[i].what, ns[i].key);
         else
             rc = report(&k, "", &p, "%s is %s, expected a boolean: remove it or set it to false",
                         ns[i].key, type_name(v));
@@ -896,7 +901,8 @@ int check_host_path(const struct check_ctx *ctx, enum rule_id id, struct diag *d
         if (!cJSON_IsObject(v)) {
             if (ptr_index(&p, &vols_ptr, i, d) != 0)
                 return -1;
-            if (report(&k, "", &p, "volumes entry %zu is %s, expected an object", i, type_name(v)) != 0)
+            if (report(&k, "", &p, "volumes entry %zu is %s, expected an object", i,
+                       type_name(v)) != 0)
                 return -1;
             continue;
         }
@@ -969,7 +975,8 @@ int check_host_port(const struct check_ctx *ctx, enum rule_id id, struct diag *d
             else
                 snprintf(cport_text, sizeof(cport_text), "ports entry %zu", j);
             if (report(&k, c.name, &p,
-                       "%s binds hostPort %d on the node: remove hostPort and expose the port with a Service",
+                       "%s binds hostPort %d on the node: remove hostPort and expose the port with "
+                       "a Service",
                        cport_text, hostport) != 0)
                 return -1;
         }
@@ -1054,9 +1061,10 @@ int check_capabilities_add(const struct check_ctx *ctx, enum rule_id id, struct 
             if (ptr_index(&p, &add_ptr, j, d) != 0)
                 return -1;
             if (!cJSON_IsString(cap))
-                r = report(&k, c.name, &p,
-                           "capabilities.add entry %zu is %s, expected a capability name: remove it",
-                           j, type_name(cap));
+                r = report(
+                    &k, c.name, &p,
+                    "capabilities.add entry %zu is %s, expected a capability name: remove it", j,
+                    type_name(cap));
             else if (strncmp(cap->valuestring, "CAP_", 4) == 0 &&
                      capability_allowed(pol, cap->valuestring + 4))
                 r = report(&k, c.name, &p,
@@ -1181,8 +1189,9 @@ int check_run_as_non_root(const struct check_ctx *ctx, enum rule_id id, struct d
             pod_true = true;
         else if (cJSON_IsFalse(v))
             pod_false = true;
-        if (pod_false &&
-            report(&k, "", &p, "pod sets runAsNonRoot to false: set spec.template.spec.securityContext.runAsNonRoot to true") != 0)
+        if (pod_false && report(&k, "", &p,
+                                "pod sets runAsNonRoot to false: set "
+                                "spec.template.spec.securityContext.runAsNonRoot to true") != 0)
             return -1;
         if (!cJSON_IsBool(v) &&
             report(&k, "", &p, "pod securityContext.runAsNonRoot is %s, expected the boolean true",
@@ -1207,9 +1216,12 @@ int check_run_as_non_root(const struct check_ctx *ctx, enum rule_id id, struct d
         if (!v && pod_true)
             continue;
         if (cJSON_IsFalse(v))
-            s = report(&k, c.name, &p, "container sets runAsNonRoot to false: set securityContext.runAsNonRoot to true");
+            s = report(
+                &k, c.name, &p,
+                "container sets runAsNonRoot to false: set securityContext.runAsNonRoot to true");
         else if (v)
-            s = report(&k, c.name, &p, "securityContext.runAsNonRoot is %s, expected the boolean true",
+            s = report(&k, c.name, &p,
+                       "securityContext.runAsNonRoot is %s, expected the boolean true",
                        type_name(v));
         else if (pod_false)
             s = report(&k, c.name, &p,
@@ -1240,15 +1252,16 @@ static int judge_run_as_user(const struct check *k, const char *container,
     if (ptr_join(&p, owner_ptr, k->d, "securityContext", "runAsUser", NULL) != 0)
         return -1;
     if (!cJSON_IsNumber(v))
-        return report(k, container, &p, "%s runAsUser is %s, expected an integer uid: set %s.runAsUser to %lld",
-                      who, type_name(v), where, k->ctx->policy->run_as_user);
+        return report(k, container, &p,
+                      "%s runAsUser is %s, expected an integer uid: set %s.runAsUser to %lld", who,
+                      type_name(v), where, k->ctx->policy->run_as_user);
     if (!as_int64(v, &uid))
-        return report(k, container, &p, "%s runAsUser is %s, not an integer uid: set %s.runAsUser to %lld",
-                      who, number_text(v->valuedouble, num, sizeof(num)), where,
-                      k->ctx->policy->run_as_user);
+        return report(
+            k, container, &p, "%s runAsUser is %s, not an integer uid: set %s.runAsUser to %lld",
+            who, number_text(v->valuedouble, num, sizeof(num)), where, k->ctx->policy->run_as_user);
     return report(k, container, &p,
-                  "%s runs as root (runAsUser 0): set %s.runAsUser to a non-zero uid such as %lld", who,
-                  where, k->ctx->policy->run_as_user);
+                  "%s runs as root (runAsUser 0): set %s.runAsUser to a non-zero uid such as %lld",
+                  who, where, k->ctx->policy->run_as_user);
 }
 
 /* see validate.h */
@@ -1308,17 +1321,18 @@ static int judge_seccomp(const struct check *k, const char *container,
     if (ptr_join(&p, &p, k->d, "type", NULL) != 0)
         return -1;
     if (!type)
-        rc = report(k, container, &p, "%s seccompProfile has no type: set seccompProfile.type to %s",
-                    who, want);
+        rc = report(k, container, &p,
+                    "%s seccompProfile has no type: set seccompProfile.type to %s", who, want);
     else if (!cJSON_IsString(type))
         rc = report(k, container, &p,
                     "%s seccompProfile.type is %s, expected a string: set it to %s", who,
                     type_name(type), want);
     else
-        rc = report(k, container, &p,
-                    "%s seccompProfile.type is \"%s\", which the restricted profile forbids: set it "
-                    "to %s (or Localhost)",
-                    who, quote(type->valuestring, qtype), want);
+        rc =
+            report(k, container, &p,
+                   "%s seccompProfile.type is \"%s\", which the restricted profile forbids: set it "
+                   "to %s (or Localhost)",
+                   who, quote(type->valuestring, qtype), want);
     return rc != 0 ? -1 : 0;
 }
 
@@ -1401,9 +1415,8 @@ int check_read_only_root_filesystem(const struct check_ctx *ctx, enum rule_id id
             return -1;
         if (s == 0)
             continue;
-        if (require_bool(&k, &c, sc, "readOnlyRootFilesystem", true,
-                         "root filesystem is writable", "",
-                         " (mount an emptyDir at /tmp for scratch files)") != 0)
+        if (require_bool(&k, &c, sc, "readOnlyRootFilesystem", true, "root filesystem is writable",
+                         "", " (mount an emptyDir at /tmp for scratch files)") != 0)
             return -1;
     }
     return rc;
@@ -1444,15 +1457,17 @@ int check_prometheus_annotations(const struct check_ctx *ctx, enum rule_id id, s
         if (ptr_join(&p, &ann_ptr, d, a->key, NULL) != 0)
             return -1;
         if (!v)
-            rc = report(&k, "", &p,
-                        "annotation %s is missing: add %s: \"%s\" to spec.template.metadata.annotations",
-                        a->key, a->key, a->value);
+            rc = report(
+                &k, "", &p,
+                "annotation %s is missing: add %s: \"%s\" to spec.template.metadata.annotations",
+                a->key, a->key, a->value);
         else if (!cJSON_IsString(v))
-            rc = report(&k, "", &p, "annotation %s is %s, expected the string \"%s\": write it quoted",
-                        a->key, type_name(v), a->value);
+            rc = report(&k, "", &p,
+                        "annotation %s is %s, expected the string \"%s\": write it quoted", a->key,
+                        type_name(v), a->value);
         else
-            rc = report(&k, "", &p, "annotation %s is \"%s\", expected \"%s\": set it to \"%s\"", a->key,
-                        quote(v->valuestring, qv), a->value, a->value);
+            rc = report(&k, "", &p, "annotation %s is \"%s\", expected \"%s\": set it to \"%s\"",
+                        a->key, quote(v->valuestring, qv), a->value, a->value);
         if (rc != 0)
             return -1;
     }
@@ -1517,7 +1532,8 @@ int check_strategy_max_unavailable(const struct check_ctx *ctx, enum rule_id id,
         return -1;
     snprintf(fix, sizeof(fix), "set spec.strategy.rollingUpdate.maxUnavailable to %d%s", max,
              max > 0 ? " or less" : "");
-    rc = typed_member(&k, "", &spec_ptr, spec, "strategy", cJSON_Object, "spec.strategy", &strategy);
+    rc =
+        typed_member(&k, "", &spec_ptr, spec, "strategy", cJSON_Object, "spec.strategy", &strategy);
     if (rc <= 0)
         return rc;
     type = field(strategy, "type");
@@ -1528,15 +1544,20 @@ int check_strategy_max_unavailable(const struct check_ctx *ctx, enum rule_id id,
         if (ptr_join(&tp, &strat_ptr, d, "type", NULL) != 0)
             return -1;
         if (!cJSON_IsString(type))
-            return report(&k, "", &tp, "spec.strategy.type is %s, expected \"RollingUpdate\": set it to RollingUpdate and %s",
+            return report(&k, "", &tp,
+                          "spec.strategy.type is %s, expected \"RollingUpdate\": set it to "
+                          "RollingUpdate and %s",
                           type_name(type), fix);
         if (strcmp(type->valuestring, "Recreate") == 0)
-            return report(&k, "", &tp,
-                          "strategy Recreate stops every pod before new ones start: set spec.strategy.type "
-                          "to RollingUpdate (maxSurge 1, maxUnavailable %d)",
-                          max);
-        return report(&k, "", &tp, "strategy type \"%s\" is not RollingUpdate: set spec.strategy.type to RollingUpdate",
-                      quote(type->valuestring, qtype));
+            return report(
+                &k, "", &tp,
+                "strategy Recreate stops every pod before new ones start: set spec.strategy.type "
+                "to RollingUpdate (maxSurge 1, maxUnavailable %d)",
+                max);
+        return report(
+            &k, "", &tp,
+            "strategy type \"%s\" is not RollingUpdate: set spec.strategy.type to RollingUpdate",
+            quote(type->valuestring, qtype));
     }
     rc = typed_member(&k, "", &strat_ptr, strategy, "rollingUpdate", cJSON_Object,
                       "spec.strategy.rollingUpdate", &ru);
@@ -1557,7 +1578,8 @@ int check_strategy_max_unavailable(const struct check_ctx *ctx, enum rule_id id,
         char qv[QUOTE_BUF];
 
         if (cJSON_IsString(mu))
-            return report(&k, "", &p, "maxUnavailable \"%s\" is not an integer or a percentage (0%%-100%%): %s",
+            return report(&k, "", &p,
+                          "maxUnavailable \"%s\" is not an integer or a percentage (0%%-100%%): %s",
                           quote(mu->valuestring, qv), fix);
         if (cJSON_IsNumber(mu))
             return report(&k, "", &p, "maxUnavailable %s is not a non-negative integer: %s",
@@ -1566,20 +1588,27 @@ int check_strategy_max_unavailable(const struct check_ctx *ctx, enum rule_id id,
                       type_name(mu), fix);
     }
     if (!mu)
-        snprintf(what, sizeof(what), "maxUnavailable is not set, so Kubernetes uses 25%%, which is %lld of %d replicas,",
-                 unavailable, replicas);
+        snprintf(
+            what, sizeof(what),
+            "maxUnavailable is not set, so Kubernetes uses 25%%, which is %lld of %d replicas,",
+            unavailable, replicas);
     else if (cJSON_IsString(mu))
-        snprintf(what, sizeof(what), "maxUnavailable %s is %lld of %d replicas,",
-                 mu->valuestring, unavailable, replicas);
+        snprintf(what, sizeof(what), "maxUnavailable %s is %lld of %d replicas,", mu->valuestring,
+                 unavailable, replicas);
     else
         snprintf(what, sizeof(what), "maxUnavailable is %lld,", unavailable);
     /* the Deployment controller never lets both resolve to 0: it uses
      * maxUnavailable 1 so the rollout can progress */
-    if (unavailable == 0 && resolve_int_or_percent(ms, "25%", replicas, true, &surge) == 0 && surge == 0) {
+    if (unavailable == 0 && resolve_int_or_percent(ms, "25%", replicas, true, &surge) == 0 &&
+        surge == 0) {
         unavailable = 1;
-        snprintf(what, sizeof(what), "maxSurge and maxUnavailable both resolve to 0, so Kubernetes uses maxUnavailable 1,");
+        snprintf(
+            what, sizeof(what),
+            "maxSurge and maxUnavailable both resolve to 0, so Kubernetes uses maxUnavailable 1,");
         if (unavailable > max)
-            return report(&k, "", &p, "%s above the policy maximum %d: set spec.strategy.rollingUpdate.maxSurge to 1 or more",
+            return report(&k, "", &p,
+                          "%s above the policy maximum %d: set "
+                          "spec.strategy.rollingUpdate.maxSurge to 1 or more",
                           what, max);
     }
     if (unavailable <= max)
@@ -1612,12 +1641,13 @@ int check_pod_anti_affinity(const struct check_ctx *ctx, enum rule_id id, struct
     rc = typed_member(&k, "", &pod_ptr, ctx->pod_spec, "affinity", cJSON_Object, "affinity", &aff);
     if (rc <= 0)
         return rc;
-    rc = typed_member(&k, "", &aff_ptr, aff, "podAntiAffinity", cJSON_Object, "affinity.podAntiAffinity",
-                      &paa);
+    rc = typed_member(&k, "", &aff_ptr, aff, "podAntiAffinity", cJSON_Object,
+                      "affinity.podAntiAffinity", &paa);
     if (rc <= 0)
         return rc;
     if (!paa)
-        return report(&k, "", &paa_ptr, "pod has no podAntiAffinity, so replicas may share a node: %s", fix);
+        return report(&k, "", &paa_ptr,
+                      "pod has no podAntiAffinity, so replicas may share a node: %s", fix);
     for (size_t i = 0; i < 2; i++) {
         const cJSON *t;
 
@@ -1631,7 +1661,8 @@ int check_pod_anti_affinity(const struct check_ctx *ctx, enum rule_id id, struct
     }
     if (terms)
         return 0;
-    return report(&k, "", &paa_ptr, "podAntiAffinity has no terms, so replicas may share a node: %s", fix);
+    return report(&k, "", &paa_ptr,
+                  "podAntiAffinity has no terms, so replicas may share a node: %s", fix);
 }
 
 /* ------------------------------------------------------------------ env */
@@ -1687,8 +1718,9 @@ int check_env_literal_secret(const struct check_ctx *ctx, enum rule_id id, struc
             if (ptr_index(&p, &env_ptr, j, d) != 0)
                 return -1;
             if (!cJSON_IsObject(e)) {
-                if (report(&k, c.name, &p, "env entry %zu is %s, expected an object with name and valueFrom",
-                           j, type_name(e)) != 0)
+                if (report(&k, c.name, &p,
+                           "env entry %zu is %s, expected an object with name and valueFrom", j,
+                           type_name(e)) != 0)
                     return -1;
                 continue;
             }
@@ -1701,7 +1733,8 @@ int check_env_literal_secret(const struct check_ctx *ctx, enum rule_id id, struc
             if (ptr_join(&p, &p, d, "value", NULL) != 0)
                 return -1;
             if (report(&k, c.name, &p,
-                       "env %s has a literal value: store it in a Secret and use valueFrom.secretKeyRef instead",
+                       "env %s has a literal value: store it in a Secret and use "
+                       "valueFrom.secretKeyRef instead",
                        quote(name->valuestring, qname)) != 0)
                 return -1;
         }
@@ -1820,7 +1853,8 @@ int check_image_tag(const struct check_ctx *ctx, enum rule_id id, struct diag *d
             case IMAGE_DIGEST:
                 break;
             case IMAGE_NO_TAG:
-                s = report(&k, c.name, &p, "image \"%s\" has no tag, so it pulls latest: %s", qimg, pin);
+                s = report(&k, c.name, &p, "image \"%s\" has no tag, so it pulls latest: %s", qimg,
+                           pin);
                 break;
             case IMAGE_LATEST:
                 s = report(&k, c.name, &p, "image \"%s\" uses the latest tag: %s", qimg, pin);
@@ -1830,7 +1864,8 @@ int check_image_tag(const struct check_ctx *ctx, enum rule_id id, struct diag *d
                 break;
             case IMAGE_BAD_DIGEST:
                 s = report(&k, c.name, &p,
-                           "image \"%s\" has a malformed digest: write @sha256: and 64 lower-case hex digits",
+                           "image \"%s\" has a malformed digest: write @sha256: and 64 lower-case "
+                           "hex digits",
                            qimg);
                 break;
             case IMAGE_NO_NAME:

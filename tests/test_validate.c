@@ -85,7 +85,8 @@ static void ctx_build(struct check_ctx *ctx, const struct policy *p, const cJSON
     ctx->pod_spec = pod;
     ctx->containers = containers;
     ctx->out = out;
-    cJSON_ArrayForEach(c, containers) {
+    cJSON_ArrayForEach(c, containers)
+    {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(c, "name");
 
         assert_true(cJSON_IsObject(c));
@@ -146,7 +147,8 @@ static void run_case(const struct vcase *tc)
     for (size_t i = 0; same && i < n; i++) {
         const struct violation *v = &f.items[i];
 
-        same = v->rule == tc->expect[i].rule && strcmp(v->container, tc->expect[i].container) == 0 &&
+        same = v->rule == tc->expect[i].rule &&
+               strcmp(v->container, tc->expect[i].container) == 0 &&
                strcmp(v->pointer, tc->expect[i].pointer) == 0;
     }
     if (!same) {
@@ -175,36 +177,74 @@ static void run_table(const struct vcase *cases, size_t n)
 #define TPL "'template':{'spec':{'containers':[{'name':'django'}]}}"
 #define CP "/spec/template/spec/containers/0"
 #define IP "/spec/template/spec/initContainers/0"
+/* clang-format off */
 #define NONE {{0, NULL, NULL}}
+/* clang-format on */
 
 /* ------------------------------------------------------------ replicas */
 
 static const struct vcase REPLICAS[] = {
-    {"absent means 1", DEP(TPL), RULE_REPLICAS_MINIMUM, NULL,
+    {"absent means 1",
+     DEP(TPL),
+     RULE_REPLICAS_MINIMUM,
+     NULL,
      {{RULE_REPLICAS_MINIMUM, "", "/spec/replicas"}}},
-    {"null means absent", DEP("'replicas':null," TPL), RULE_REPLICAS_MINIMUM, NULL,
+    {"null means absent",
+     DEP("'replicas':null," TPL),
+     RULE_REPLICAS_MINIMUM,
+     NULL,
      {{RULE_REPLICAS_MINIMUM, "", "/spec/replicas"}}},
-    {"string", DEP("'replicas':'3'," TPL), RULE_REPLICAS_MINIMUM, NULL,
+    {"string",
+     DEP("'replicas':'3'," TPL),
+     RULE_REPLICAS_MINIMUM,
+     NULL,
      {{RULE_REPLICAS_MINIMUM, "", "/spec/replicas"}}},
-    {"boolean", DEP("'replicas':true," TPL), RULE_REPLICAS_MINIMUM, NULL,
+    {"boolean",
+     DEP("'replicas':true," TPL),
+     RULE_REPLICAS_MINIMUM,
+     NULL,
      {{RULE_REPLICAS_MINIMUM, "", "/spec/replicas"}}},
-    {"object", DEP("'replicas':{'n':3}," TPL), RULE_REPLICAS_MINIMUM, NULL,
+    {"object",
+     DEP("'replicas':{'n':3}," TPL),
+     RULE_REPLICAS_MINIMUM,
+     NULL,
      {{RULE_REPLICAS_MINIMUM, "", "/spec/replicas"}}},
-    {"fraction", DEP("'replicas':3.5," TPL), RULE_REPLICAS_MINIMUM, NULL,
+    {"fraction",
+     DEP("'replicas':3.5," TPL),
+     RULE_REPLICAS_MINIMUM,
+     NULL,
      {{RULE_REPLICAS_MINIMUM, "", "/spec/replicas"}}},
-    {"beyond int32", DEP("'replicas':1e30," TPL), RULE_REPLICAS_MINIMUM, NULL,
+    {"beyond int32",
+     DEP("'replicas':1e30," TPL),
+     RULE_REPLICAS_MINIMUM,
+     NULL,
      {{RULE_REPLICAS_MINIMUM, "", "/spec/replicas"}}},
-    {"just beyond int32", DEP("'replicas':2147483648," TPL), RULE_REPLICAS_MINIMUM, NULL,
+    {"just beyond int32",
+     DEP("'replicas':2147483648," TPL),
+     RULE_REPLICAS_MINIMUM,
+     NULL,
      {{RULE_REPLICAS_MINIMUM, "", "/spec/replicas"}}},
-    {"negative", DEP("'replicas':-3," TPL), RULE_REPLICAS_MINIMUM, NULL,
+    {"negative",
+     DEP("'replicas':-3," TPL),
+     RULE_REPLICAS_MINIMUM,
+     NULL,
      {{RULE_REPLICAS_MINIMUM, "", "/spec/replicas"}}},
-    {"duplicate keys: the last wins (bad)", DEP("'replicas':5,'replicas':1," TPL),
-     RULE_REPLICAS_MINIMUM, NULL, {{RULE_REPLICAS_MINIMUM, "", "/spec/replicas"}}},
+    {"duplicate keys: the last wins (bad)",
+     DEP("'replicas':5,'replicas':1," TPL),
+     RULE_REPLICAS_MINIMUM,
+     NULL,
+     {{RULE_REPLICAS_MINIMUM, "", "/spec/replicas"}}},
     {"duplicate keys: the last wins (good)", DEP("'replicas':1,'replicas':5," TPL),
      RULE_REPLICAS_MINIMUM, NULL, NONE},
-    {"zero", DEP("'replicas':0," TPL), RULE_REPLICAS_MINIMUM, NULL,
+    {"zero",
+     DEP("'replicas':0," TPL),
+     RULE_REPLICAS_MINIMUM,
+     NULL,
      {{RULE_REPLICAS_MINIMUM, "", "/spec/replicas"}}},
-    {"one below", DEP("'replicas':2," TPL), RULE_REPLICAS_MINIMUM, NULL,
+    {"one below",
+     DEP("'replicas':2," TPL),
+     RULE_REPLICAS_MINIMUM,
+     NULL,
      {{RULE_REPLICAS_MINIMUM, "", "/spec/replicas"}}},
     {"minimum", DEP("'replicas':3," TPL), RULE_REPLICAS_MINIMUM, NULL, NONE},
     {"3.0 is an integer", DEP("'replicas':3.0," TPL), RULE_REPLICAS_MINIMUM, NULL, NONE},
@@ -218,7 +258,10 @@ static void minimum_one(struct policy *p)
 
 static const struct vcase REPLICAS_POLICY[] = {
     {"minimum 1: absent is fine", DEP(TPL), RULE_REPLICAS_MINIMUM, minimum_one, NONE},
-    {"minimum 1: zero is not", DEP("'replicas':0," TPL), RULE_REPLICAS_MINIMUM, minimum_one,
+    {"minimum 1: zero is not",
+     DEP("'replicas':0," TPL),
+     RULE_REPLICAS_MINIMUM,
+     minimum_one,
      {{RULE_REPLICAS_MINIMUM, "", "/spec/replicas"}}},
 };
 
@@ -339,28 +382,49 @@ static void test_wording_details(void **state)
 
 /* -------------------------------------------------------------- probes */
 
-#define SIDE "{'name':'sidecar','image':'side:1','livenessProbe':{},'readinessProbe':{},'startupProbe':{}}"
+#define SIDE                                                                                       \
+    "{'name':'sidecar','image':'side:1','livenessProbe':{},'readinessProbe':{},'startupProbe':{}}"
 
 static const struct vcase PROBE_MISSING[] = {
-    {"wrong type", DJ(",'livenessProbe':'yes'"), RULE_PROBE_LIVENESS_MISSING, NULL,
+    {"wrong type",
+     DJ(",'livenessProbe':'yes'"),
+     RULE_PROBE_LIVENESS_MISSING,
+     NULL,
      {{RULE_PROBE_LIVENESS_MISSING, "django", CP "/livenessProbe"}}},
-    {"array", DJ(",'livenessProbe':[]"), RULE_PROBE_LIVENESS_MISSING, NULL,
+    {"array",
+     DJ(",'livenessProbe':[]"),
+     RULE_PROBE_LIVENESS_MISSING,
+     NULL,
      {{RULE_PROBE_LIVENESS_MISSING, "django", CP "/livenessProbe"}}},
-    {"null", DJ(",'livenessProbe':null"), RULE_PROBE_LIVENESS_MISSING, NULL,
+    {"null",
+     DJ(",'livenessProbe':null"),
+     RULE_PROBE_LIVENESS_MISSING,
+     NULL,
      {{RULE_PROBE_LIVENESS_MISSING, "django", CP "/livenessProbe"}}},
     {"only the sidecar has probes: the main container is judged",
-     POD("'containers':[" SIDE ",{'name':'django'}]"), RULE_PROBE_LIVENESS_MISSING, NULL,
+     POD("'containers':[" SIDE ",{'name':'django'}]"),
+     RULE_PROBE_LIVENESS_MISSING,
+     NULL,
      {{RULE_PROBE_LIVENESS_MISSING, "django", "/spec/template/spec/containers/1/livenessProbe"}}},
     {"no container named django: the first is main",
-     POD("'containers':[{'image':'a:1'},{'name':'other'}]"), RULE_PROBE_READINESS_MISSING, NULL,
+     POD("'containers':[{'image':'a:1'},{'name':'other'}]"),
+     RULE_PROBE_READINESS_MISSING,
+     NULL,
      {{RULE_PROBE_READINESS_MISSING, "", CP "/readinessProbe"}}},
-    {"the sidecar lacks probes: not judged", POD("'containers':[{'name':'side'},{'name':'django',"
-                                                 "'livenessProbe':{'exec':{'command':['true']}}}]"),
+    {"the sidecar lacks probes: not judged",
+     POD("'containers':[{'name':'side'},{'name':'django',"
+         "'livenessProbe':{'exec':{'command':['true']}}}]"),
      RULE_PROBE_LIVENESS_MISSING, NULL, NONE},
-    {"readiness missing", DJ(",'livenessProbe':{}"), RULE_PROBE_READINESS_MISSING, NULL,
+    {"readiness missing",
+     DJ(",'livenessProbe':{}"),
+     RULE_PROBE_READINESS_MISSING,
+     NULL,
      {{RULE_PROBE_READINESS_MISSING, "django", CP "/readinessProbe"}}},
-    {"startup missing", DJ(",'livenessProbe':{},'readinessProbe':{}"), RULE_PROBE_STARTUP_MISSING,
-     NULL, {{RULE_PROBE_STARTUP_MISSING, "django", CP "/startupProbe"}}},
+    {"startup missing",
+     DJ(",'livenessProbe':{},'readinessProbe':{}"),
+     RULE_PROBE_STARTUP_MISSING,
+     NULL,
+     {{RULE_PROBE_STARTUP_MISSING, "django", CP "/startupProbe"}}},
     {"present, any handler", DJ(",'startupProbe':{'tcpSocket':{'port':8000}}"),
      RULE_PROBE_STARTUP_MISSING, NULL, NONE},
     {"present, empty", DJ(",'readinessProbe':{}"), RULE_PROBE_READINESS_MISSING, NULL, NONE},
@@ -386,16 +450,20 @@ static const struct vcase PROBE_POLICY[] = {
     {"probe wrong type: the -missing rule reports it", DJ(",'livenessProbe':7"),
      RULE_PROBE_LIVENESS_POLICY, NULL, NONE},
     {"probe absent: the -missing rule reports it", DJ(""), RULE_PROBE_LIVENESS_POLICY, NULL, NONE},
-    {"every field wrong", DJ(",'livenessProbe':{'initialDelaySeconds':'30','periodSeconds':[],"
-                             "'timeoutSeconds':true,'successThreshold':{},'failureThreshold':2.5}"),
-     RULE_PROBE_LIVENESS_POLICY, NULL,
+    {"every field wrong",
+     DJ(",'livenessProbe':{'initialDelaySeconds':'30','periodSeconds':[],"
+        "'timeoutSeconds':true,'successThreshold':{},'failureThreshold':2.5}"),
+     RULE_PROBE_LIVENESS_POLICY,
+     NULL,
      {{RULE_PROBE_LIVENESS_POLICY, "django", LP "/initialDelaySeconds"},
       {RULE_PROBE_LIVENESS_POLICY, "django", LP "/periodSeconds"},
       {RULE_PROBE_LIVENESS_POLICY, "django", LP "/timeoutSeconds"},
       {RULE_PROBE_LIVENESS_POLICY, "django", LP "/successThreshold"},
       {RULE_PROBE_LIVENESS_POLICY, "django", LP "/failureThreshold"}}},
-    {"huge and negative", DJ(",'livenessProbe':{'initialDelaySeconds':-1,'periodSeconds':1e300}"),
-     RULE_PROBE_LIVENESS_POLICY, NULL,
+    {"huge and negative",
+     DJ(",'livenessProbe':{'initialDelaySeconds':-1,'periodSeconds':1e300}"),
+     RULE_PROBE_LIVENESS_POLICY,
+     NULL,
      {{RULE_PROBE_LIVENESS_POLICY, "django", LP "/initialDelaySeconds"},
       {RULE_PROBE_LIVENESS_POLICY, "django", LP "/periodSeconds"}}},
     {"null fields take the defaults", DJ(",'livenessProbe':{'periodSeconds':null}"),
@@ -403,41 +471,65 @@ static const struct vcase PROBE_POLICY[] = {
     {"all defaults are within the default policy", DJ(",'livenessProbe':{}"),
      RULE_PROBE_LIVENESS_POLICY, NULL, NONE},
     {"absent field whose default is out of range: pointer to the probe",
-     DJ(",'livenessProbe':{'timeoutSeconds':1}"), RULE_PROBE_LIVENESS_POLICY, liveness_period_1_5,
+     DJ(",'livenessProbe':{'timeoutSeconds':1}"),
+     RULE_PROBE_LIVENESS_POLICY,
+     liveness_period_1_5,
      {{RULE_PROBE_LIVENESS_POLICY, "django", LP}}},
-    {"period below range", DJ(",'livenessProbe':{'periodSeconds':2,'timeoutSeconds':1}"),
-     RULE_PROBE_LIVENESS_POLICY, NULL, {{RULE_PROBE_LIVENESS_POLICY, "django", LP "/periodSeconds"}}},
-    {"liveness successThreshold must be 1", DJ(",'livenessProbe':{'successThreshold':2}"),
-     RULE_PROBE_LIVENESS_POLICY, NULL,
+    {"period below range",
+     DJ(",'livenessProbe':{'periodSeconds':2,'timeoutSeconds':1}"),
+     RULE_PROBE_LIVENESS_POLICY,
+     NULL,
+     {{RULE_PROBE_LIVENESS_POLICY, "django", LP "/periodSeconds"}}},
+    {"liveness successThreshold must be 1",
+     DJ(",'livenessProbe':{'successThreshold':2}"),
+     RULE_PROBE_LIVENESS_POLICY,
+     NULL,
      {{RULE_PROBE_LIVENESS_POLICY, "django", LP "/successThreshold"}}},
-    {"timeout above period", DJ(",'livenessProbe':{'periodSeconds':10,'timeoutSeconds':20}"),
-     RULE_PROBE_LIVENESS_POLICY, NULL, {{RULE_PROBE_LIVENESS_POLICY, "django", LP "/timeoutSeconds"}}},
+    {"timeout above period",
+     DJ(",'livenessProbe':{'periodSeconds':10,'timeoutSeconds':20}"),
+     RULE_PROBE_LIVENESS_POLICY,
+     NULL,
+     {{RULE_PROBE_LIVENESS_POLICY, "django", LP "/timeoutSeconds"}}},
     {"timeout out of range and above period: one violation",
-     DJ(",'livenessProbe':{'periodSeconds':10,'timeoutSeconds':99}"), RULE_PROBE_LIVENESS_POLICY,
-     NULL, {{RULE_PROBE_LIVENESS_POLICY, "django", LP "/timeoutSeconds"}}},
+     DJ(",'livenessProbe':{'periodSeconds':10,'timeoutSeconds':99}"),
+     RULE_PROBE_LIVENESS_POLICY,
+     NULL,
+     {{RULE_PROBE_LIVENESS_POLICY, "django", LP "/timeoutSeconds"}}},
     {"timeout equal to period", DJ(",'livenessProbe':{'periodSeconds':10,'timeoutSeconds':10}"),
      RULE_PROBE_LIVENESS_POLICY, NULL, NONE},
     {"period out of range: the timeout is not also blamed",
-     DJ(",'livenessProbe':{'periodSeconds':1,'timeoutSeconds':3}"), RULE_PROBE_LIVENESS_POLICY, NULL,
+     DJ(",'livenessProbe':{'periodSeconds':1,'timeoutSeconds':3}"),
+     RULE_PROBE_LIVENESS_POLICY,
+     NULL,
      {{RULE_PROBE_LIVENESS_POLICY, "django", LP "/periodSeconds"}}},
     {"seed liveness",
      DJ(",'livenessProbe':{'httpGet':{'path':'/health/live/','port':8000},'initialDelaySeconds':30,"
         "'periodSeconds':10,'timeoutSeconds':5,'failureThreshold':3}"),
      RULE_PROBE_LIVENESS_POLICY, NULL, NONE},
-    {"readiness: default timeout 1 under period 5",
-     DJ(",'readinessProbe':{'periodSeconds':5}"), RULE_PROBE_READINESS_POLICY, NULL, NONE},
-    {"readiness: timeout 10 over period 5", DJ(",'readinessProbe':{'timeoutSeconds':10,'periodSeconds':5}"),
-     RULE_PROBE_READINESS_POLICY, NULL,
-     {{RULE_PROBE_READINESS_POLICY, "django", RP "/timeoutSeconds"}}},
-    {"readiness rule ignores the liveness probe", DJ(",'livenessProbe':{'periodSeconds':0},'readinessProbe':{}"),
+    {"readiness: default timeout 1 under period 5", DJ(",'readinessProbe':{'periodSeconds':5}"),
      RULE_PROBE_READINESS_POLICY, NULL, NONE},
-    {"startup failureThreshold 100", DJ(",'startupProbe':{'failureThreshold':100}"),
-     RULE_PROBE_STARTUP_POLICY, NULL, {{RULE_PROBE_STARTUP_POLICY, "django", SP "/failureThreshold"}}},
-    {"startup seed", DJ(",'startupProbe':{'exec':{'command':['true']},'initialDelaySeconds':0,"
-                        "'periodSeconds':10,'timeoutSeconds':5,'failureThreshold':30}"),
+    {"readiness: timeout 10 over period 5",
+     DJ(",'readinessProbe':{'timeoutSeconds':10,'periodSeconds':5}"),
+     RULE_PROBE_READINESS_POLICY,
+     NULL,
+     {{RULE_PROBE_READINESS_POLICY, "django", RP "/timeoutSeconds"}}},
+    {"readiness rule ignores the liveness probe",
+     DJ(",'livenessProbe':{'periodSeconds':0},'readinessProbe':{}"), RULE_PROBE_READINESS_POLICY,
+     NULL, NONE},
+    {"startup failureThreshold 100",
+     DJ(",'startupProbe':{'failureThreshold':100}"),
+     RULE_PROBE_STARTUP_POLICY,
+     NULL,
+     {{RULE_PROBE_STARTUP_POLICY, "django", SP "/failureThreshold"}}},
+    {"startup seed",
+     DJ(",'startupProbe':{'exec':{'command':['true']},'initialDelaySeconds':0,"
+        "'periodSeconds':10,'timeoutSeconds':5,'failureThreshold':30}"),
      RULE_PROBE_STARTUP_POLICY, NULL, NONE},
-    {"duplicate keys: the last wins", DJ(",'startupProbe':{'failureThreshold':30,'failureThreshold':0}"),
-     RULE_PROBE_STARTUP_POLICY, NULL, {{RULE_PROBE_STARTUP_POLICY, "django", SP "/failureThreshold"}}},
+    {"duplicate keys: the last wins",
+     DJ(",'startupProbe':{'failureThreshold':30,'failureThreshold':0}"),
+     RULE_PROBE_STARTUP_POLICY,
+     NULL,
+     {{RULE_PROBE_STARTUP_POLICY, "django", SP "/failureThreshold"}}},
 };
 
 static void test_probe_policy(void **state)
@@ -451,91 +543,143 @@ static void test_probe_policy(void **state)
 #define RES CP "/resources"
 
 static const struct vcase REQUESTS_MISSING[] = {
-    {"resources wrong type", DJ(",'resources':'lots'"), RULE_RESOURCES_REQUESTS_MISSING, NULL,
+    {"resources wrong type",
+     DJ(",'resources':'lots'"),
+     RULE_RESOURCES_REQUESTS_MISSING,
+     NULL,
      {{RULE_RESOURCES_REQUESTS_MISSING, "django", RES}}},
-    {"requests wrong type", DJ(",'resources':{'requests':['500m']}"), RULE_RESOURCES_REQUESTS_MISSING,
-     NULL, {{RULE_RESOURCES_REQUESTS_MISSING, "django", RES "/requests"}}},
+    {"requests wrong type",
+     DJ(",'resources':{'requests':['500m']}"),
+     RULE_RESOURCES_REQUESTS_MISSING,
+     NULL,
+     {{RULE_RESOURCES_REQUESTS_MISSING, "django", RES "/requests"}}},
     {"values of the wrong type",
-     DJ(",'resources':{'requests':{'cpu':true,'memory':{'Mi':512}}}"), RULE_RESOURCES_REQUESTS_MISSING,
+     DJ(",'resources':{'requests':{'cpu':true,'memory':{'Mi':512}}}"),
+     RULE_RESOURCES_REQUESTS_MISSING,
      NULL,
      {{RULE_RESOURCES_REQUESTS_MISSING, "django", RES "/requests/cpu"},
       {RULE_RESOURCES_REQUESTS_MISSING, "django", RES "/requests/memory"}}},
-    {"unparsable quantities", DJ(",'resources':{'requests':{'cpu':'lots','memory':''}}"),
-     RULE_RESOURCES_REQUESTS_MISSING, NULL,
+    {"unparsable quantities",
+     DJ(",'resources':{'requests':{'cpu':'lots','memory':''}}"),
+     RULE_RESOURCES_REQUESTS_MISSING,
+     NULL,
      {{RULE_RESOURCES_REQUESTS_MISSING, "django", RES "/requests/cpu"},
       {RULE_RESOURCES_REQUESTS_MISSING, "django", RES "/requests/memory"}}},
     {"overlong quantity",
-     DJ(",'resources':{'requests':{'memory':'512Mi','cpu':'0.0000000000000000000000000000000000000000000000"
+     DJ(",'resources':{'requests':{'memory':'512Mi','cpu':'0."
+        "0000000000000000000000000000000000000000000000"
         "000000000000000000000000000000000001'}}"),
-     RULE_RESOURCES_REQUESTS_MISSING, NULL, {{RULE_RESOURCES_REQUESTS_MISSING, "django", RES "/requests/cpu"}}},
-    {"no resources", DJ(""), RULE_RESOURCES_REQUESTS_MISSING, NULL,
+     RULE_RESOURCES_REQUESTS_MISSING,
+     NULL,
+     {{RULE_RESOURCES_REQUESTS_MISSING, "django", RES "/requests/cpu"}}},
+    {"no resources",
+     DJ(""),
+     RULE_RESOURCES_REQUESTS_MISSING,
+     NULL,
      {{RULE_RESOURCES_REQUESTS_MISSING, "django", RES "/requests/cpu"},
       {RULE_RESOURCES_REQUESTS_MISSING, "django", RES "/requests/memory"}}},
-    {"null requests", DJ(",'resources':{'requests':null}"), RULE_RESOURCES_REQUESTS_MISSING, NULL,
+    {"null requests",
+     DJ(",'resources':{'requests':null}"),
+     RULE_RESOURCES_REQUESTS_MISSING,
+     NULL,
      {{RULE_RESOURCES_REQUESTS_MISSING, "django", RES "/requests/cpu"},
       {RULE_RESOURCES_REQUESTS_MISSING, "django", RES "/requests/memory"}}},
-    {"memory missing", DJ(",'resources':{'requests':{'cpu':'500m'}}"), RULE_RESOURCES_REQUESTS_MISSING,
-     NULL, {{RULE_RESOURCES_REQUESTS_MISSING, "django", RES "/requests/memory"}}},
-    {"only limits", DJ(",'resources':{'limits':{'cpu':'1','memory':'1Gi'}}"),
-     RULE_RESOURCES_REQUESTS_MISSING, NULL,
+    {"memory missing",
+     DJ(",'resources':{'requests':{'cpu':'500m'}}"),
+     RULE_RESOURCES_REQUESTS_MISSING,
+     NULL,
+     {{RULE_RESOURCES_REQUESTS_MISSING, "django", RES "/requests/memory"}}},
+    {"only limits",
+     DJ(",'resources':{'limits':{'cpu':'1','memory':'1Gi'}}"),
+     RULE_RESOURCES_REQUESTS_MISSING,
+     NULL,
      {{RULE_RESOURCES_REQUESTS_MISSING, "django", RES "/requests/cpu"},
       {RULE_RESOURCES_REQUESTS_MISSING, "django", RES "/requests/memory"}}},
-    {"numbers are quantities (YAML cpu: 1)", DJ(",'resources':{'requests':{'cpu':1,'memory':0.5e9}}"),
-     RULE_RESOURCES_REQUESTS_MISSING, NULL, NONE},
+    {"numbers are quantities (YAML cpu: 1)",
+     DJ(",'resources':{'requests':{'cpu':1,'memory':0.5e9}}"), RULE_RESOURCES_REQUESTS_MISSING,
+     NULL, NONE},
     {"seed", DJ(",'resources':{'requests':{'cpu':'500m','memory':'512Mi'}}"),
      RULE_RESOURCES_REQUESTS_MISSING, NULL, NONE},
     {"a sidecar without requests is not judged",
-     POD("'containers':[{'name':'side'},{'name':'django','resources':{'requests':{'cpu':'1','memory':'1'}}}]"),
+     POD("'containers':[{'name':'side'},{'name':'django','resources':{'requests':{'cpu':'1','"
+         "memory':'1'}}}]"),
      RULE_RESOURCES_REQUESTS_MISSING, NULL, NONE},
 };
 
 static const struct vcase LIMITS_MISSING[] = {
-    {"limits wrong type", DJ(",'resources':{'limits':'1Gi'}"), RULE_RESOURCES_LIMITS_MISSING, NULL,
+    {"limits wrong type",
+     DJ(",'resources':{'limits':'1Gi'}"),
+     RULE_RESOURCES_LIMITS_MISSING,
+     NULL,
      {{RULE_RESOURCES_LIMITS_MISSING, "django", RES "/limits"}}},
-    {"unparsable cpu", DJ(",'resources':{'limits':{'cpu':'1 core','memory':'1Gi'}}"),
-     RULE_RESOURCES_LIMITS_MISSING, NULL, {{RULE_RESOURCES_LIMITS_MISSING, "django", RES "/limits/cpu"}}},
-    {"only requests", DJ(",'resources':{'requests':{'cpu':'1','memory':'1Gi'}}"),
-     RULE_RESOURCES_LIMITS_MISSING, NULL,
+    {"unparsable cpu",
+     DJ(",'resources':{'limits':{'cpu':'1 core','memory':'1Gi'}}"),
+     RULE_RESOURCES_LIMITS_MISSING,
+     NULL,
+     {{RULE_RESOURCES_LIMITS_MISSING, "django", RES "/limits/cpu"}}},
+    {"only requests",
+     DJ(",'resources':{'requests':{'cpu':'1','memory':'1Gi'}}"),
+     RULE_RESOURCES_LIMITS_MISSING,
+     NULL,
      {{RULE_RESOURCES_LIMITS_MISSING, "django", RES "/limits/cpu"},
       {RULE_RESOURCES_LIMITS_MISSING, "django", RES "/limits/memory"}}},
-    {"seed", DJ(",'resources':{'limits':{'cpu':'1000m','memory':'1Gi'}}"), RULE_RESOURCES_LIMITS_MISSING,
-     NULL, NONE},
+    {"seed", DJ(",'resources':{'limits':{'cpu':'1000m','memory':'1Gi'}}"),
+     RULE_RESOURCES_LIMITS_MISSING, NULL, NONE},
 };
 
 static const struct vcase ABOVE_LIMITS[] = {
-    {"unreadable values are skipped", DJ(",'resources':{'requests':{'cpu':'x','memory':true},"
-                                         "'limits':{'cpu':'1','memory':'1Gi'}}"),
+    {"unreadable values are skipped",
+     DJ(",'resources':{'requests':{'cpu':'x','memory':true},"
+        "'limits':{'cpu':'1','memory':'1Gi'}}"),
      RULE_RESOURCES_REQUESTS_ABOVE_LIMITS, NULL, NONE},
     {"wrong-typed sections are skipped", DJ(",'resources':{'requests':[],'limits':'x'}"),
      RULE_RESOURCES_REQUESTS_ABOVE_LIMITS, NULL, NONE},
-    {"missing limit", DJ(",'resources':{'requests':{'cpu':'100'}}"), RULE_RESOURCES_REQUESTS_ABOVE_LIMITS,
-     NULL, NONE},
-    {"cpu above", DJ(",'resources':{'requests':{'cpu':'2','memory':'1Gi'},'limits':{'cpu':'1','memory':'1Gi'}}"),
-     RULE_RESOURCES_REQUESTS_ABOVE_LIMITS, NULL,
+    {"missing limit", DJ(",'resources':{'requests':{'cpu':'100'}}"),
+     RULE_RESOURCES_REQUESTS_ABOVE_LIMITS, NULL, NONE},
+    {"cpu above",
+     DJ(",'resources':{'requests':{'cpu':'2','memory':'1Gi'},'limits':{'cpu':'1','memory':'1Gi'}}"),
+     RULE_RESOURCES_REQUESTS_ABOVE_LIMITS,
+     NULL,
      {{RULE_RESOURCES_REQUESTS_ABOVE_LIMITS, "django", RES "/requests/cpu"}}},
-    {"both above", DJ(",'resources':{'requests':{'cpu':'1001m','memory':'1Gi'},'limits':{'cpu':'1','memory':'1G'}}"),
-     RULE_RESOURCES_REQUESTS_ABOVE_LIMITS, NULL,
+    {"both above",
+     DJ(",'resources':{'requests':{'cpu':'1001m','memory':'1Gi'},'limits':{'cpu':'1','memory':'1G'}"
+        "}"),
+     RULE_RESOURCES_REQUESTS_ABOVE_LIMITS,
+     NULL,
      {{RULE_RESOURCES_REQUESTS_ABOVE_LIMITS, "django", RES "/requests/cpu"},
       {RULE_RESOURCES_REQUESTS_ABOVE_LIMITS, "django", RES "/requests/memory"}}},
-    {"number against string", DJ(",'resources':{'requests':{'cpu':2},'limits':{'cpu':'1500m'}}"),
-     RULE_RESOURCES_REQUESTS_ABOVE_LIMITS, NULL,
+    {"number against string",
+     DJ(",'resources':{'requests':{'cpu':2},'limits':{'cpu':'1500m'}}"),
+     RULE_RESOURCES_REQUESTS_ABOVE_LIMITS,
+     NULL,
      {{RULE_RESOURCES_REQUESTS_ABOVE_LIMITS, "django", RES "/requests/cpu"}}},
-    {"equal in other units", DJ(",'resources':{'requests':{'cpu':'0.5','memory':'1024Mi'},"
-                                "'limits':{'cpu':'500m','memory':'1Gi'}}"),
+    {"equal in other units",
+     DJ(",'resources':{'requests':{'cpu':'0.5','memory':'1024Mi'},"
+        "'limits':{'cpu':'500m','memory':'1Gi'}}"),
      RULE_RESOURCES_REQUESTS_ABOVE_LIMITS, NULL, NONE},
-    {"seed", DJ(",'resources':{'requests':{'cpu':'500m','memory':'512Mi'},'limits':{'cpu':'1000m','memory':'1Gi'}}"),
+    {"seed",
+     DJ(",'resources':{'requests':{'cpu':'500m','memory':'512Mi'},'limits':{'cpu':'1000m','memory':"
+        "'1Gi'}}"),
      RULE_RESOURCES_REQUESTS_ABOVE_LIMITS, NULL, NONE},
 };
 
 static const struct vcase ABOVE_MAXIMUM[] = {
     {"unreadable limits are skipped", DJ(",'resources':{'limits':{'cpu':'many','memory':[]}}"),
      RULE_RESOURCES_LIMITS_ABOVE_MAXIMUM, NULL, NONE},
-    {"memory above", DJ(",'resources':{'limits':{'cpu':'1','memory':'8Gi'}}"),
-     RULE_RESOURCES_LIMITS_ABOVE_MAXIMUM, NULL, {{RULE_RESOURCES_LIMITS_ABOVE_MAXIMUM, "django", RES "/limits/memory"}}},
-    {"cpu just above", DJ(",'resources':{'limits':{'cpu':'4001m','memory':'4Gi'}}"),
-     RULE_RESOURCES_LIMITS_ABOVE_MAXIMUM, NULL, {{RULE_RESOURCES_LIMITS_ABOVE_MAXIMUM, "django", RES "/limits/cpu"}}},
-    {"huge number", DJ(",'resources':{'limits':{'cpu':1e15,'memory':'1Ei'}}"),
-     RULE_RESOURCES_LIMITS_ABOVE_MAXIMUM, NULL,
+    {"memory above",
+     DJ(",'resources':{'limits':{'cpu':'1','memory':'8Gi'}}"),
+     RULE_RESOURCES_LIMITS_ABOVE_MAXIMUM,
+     NULL,
+     {{RULE_RESOURCES_LIMITS_ABOVE_MAXIMUM, "django", RES "/limits/memory"}}},
+    {"cpu just above",
+     DJ(",'resources':{'limits':{'cpu':'4001m','memory':'4Gi'}}"),
+     RULE_RESOURCES_LIMITS_ABOVE_MAXIMUM,
+     NULL,
+     {{RULE_RESOURCES_LIMITS_ABOVE_MAXIMUM, "django", RES "/limits/cpu"}}},
+    {"huge number",
+     DJ(",'resources':{'limits':{'cpu':1e15,'memory':'1Ei'}}"),
+     RULE_RESOURCES_LIMITS_ABOVE_MAXIMUM,
+     NULL,
      {{RULE_RESOURCES_LIMITS_ABOVE_MAXIMUM, "django", RES "/limits/cpu"},
       {RULE_RESOURCES_LIMITS_ABOVE_MAXIMUM, "django", RES "/limits/memory"}}},
     {"at the maximum", DJ(",'resources':{'limits':{'cpu':4,'memory':'4096Mi'}}"),
@@ -556,97 +700,163 @@ static void test_resources(void **state)
 #define SC(x) ",'securityContext':" x
 
 static const struct vcase PRIVILEGED[] = {
-    {"securityContext wrong type", DJ(SC("'privileged'")), RULE_PSS_PRIVILEGED, NULL,
+    {"securityContext wrong type",
+     DJ(SC("'privileged'")),
+     RULE_PSS_PRIVILEGED,
+     NULL,
      {{RULE_PSS_PRIVILEGED, "django", CP "/securityContext"}}},
-    {"privileged as a string", DJ(SC("{'privileged':'true'}")), RULE_PSS_PRIVILEGED, NULL,
+    {"privileged as a string",
+     DJ(SC("{'privileged':'true'}")),
+     RULE_PSS_PRIVILEGED,
+     NULL,
      {{RULE_PSS_PRIVILEGED, "django", CP "/securityContext/privileged"}}},
-    {"duplicate keys: the last wins", DJ(SC("{'privileged':false,'privileged':true}")),
-     RULE_PSS_PRIVILEGED, NULL, {{RULE_PSS_PRIVILEGED, "django", CP "/securityContext/privileged"}}},
+    {"duplicate keys: the last wins",
+     DJ(SC("{'privileged':false,'privileged':true}")),
+     RULE_PSS_PRIVILEGED,
+     NULL,
+     {{RULE_PSS_PRIVILEGED, "django", CP "/securityContext/privileged"}}},
     {"every kind of container, names with / and ~",
-     POD("'containers':[{'name':'a/b~c'" SC("{'privileged':true}") "}],"
-         "'initContainers':[{'name':'init'" SC("{'privileged':true}") "}],"
-         "'ephemeralContainers':[7,{'name':'debug'" SC("{'privileged':true}") "}]"),
-     RULE_PSS_PRIVILEGED, NULL,
+     POD("'containers':[{'name':'a/b~c'" SC(
+         "{'privileged':true}") "}],"
+                                "'initContainers':[{'name':'init'" SC(
+                                    "{'privileged':true}") "}],"
+                                                           "'ephemeralContainers':[7,{'name':'"
+                                                           "debug'" SC("{'privileged':true}") "}]"),
+     RULE_PSS_PRIVILEGED,
+     NULL,
      {{RULE_PSS_PRIVILEGED, "a/b~c", CP "/securityContext/privileged"},
       {RULE_PSS_PRIVILEGED, "init", IP "/securityContext/privileged"},
-      {RULE_PSS_PRIVILEGED, "debug", "/spec/template/spec/ephemeralContainers/1/securityContext/privileged"}}},
-    {"ephemeralContainers of the wrong type is skipped", POD("'containers':[{'name':'django'}],'ephemeralContainers':'x'"),
-     RULE_PSS_PRIVILEGED, NULL, NONE},
-    {"non-ASCII name", ONE("{'name':'dj\xc3\xa1ngo'" SC("{'privileged':true}") "}"), RULE_PSS_PRIVILEGED,
-     NULL, {{RULE_PSS_PRIVILEGED, "dj\xc3\xa1ngo", CP "/securityContext/privileged"}}},
-    {"false and null", POD("'containers':[{'name':'a'" SC("{'privileged':false}") "},{'name':'b'" SC("{'privileged':null}") "}]"),
+      {RULE_PSS_PRIVILEGED, "debug",
+       "/spec/template/spec/ephemeralContainers/1/securityContext/privileged"}}},
+    {"ephemeralContainers of the wrong type is skipped",
+     POD("'containers':[{'name':'django'}],'ephemeralContainers':'x'"), RULE_PSS_PRIVILEGED, NULL,
+     NONE},
+    {"non-ASCII name",
+     ONE("{'name':'dj\xc3\xa1ngo'" SC("{'privileged':true}") "}"),
+     RULE_PSS_PRIVILEGED,
+     NULL,
+     {{RULE_PSS_PRIVILEGED, "dj\xc3\xa1ngo", CP "/securityContext/privileged"}}},
+    {"false and null",
+     POD("'containers':[{'name':'a'" SC("{'privileged':false}") "},{'name':'b'" SC(
+         "{'privileged':null}") "}]"),
      RULE_PSS_PRIVILEGED, NULL, NONE},
 };
 
 #define PS "/spec/template/spec"
 
 static const struct vcase HOST_NAMESPACES[] = {
-    {"wrong types", POD("'containers':[{}],'hostNetwork':'true','hostPID':1,'hostIPC':[]"),
-     RULE_PSS_HOST_NAMESPACES, NULL,
+    {"wrong types",
+     POD("'containers':[{}],'hostNetwork':'true','hostPID':1,'hostIPC':[]"),
+     RULE_PSS_HOST_NAMESPACES,
+     NULL,
      {{RULE_PSS_HOST_NAMESPACES, "", PS "/hostNetwork"},
       {RULE_PSS_HOST_NAMESPACES, "", PS "/hostPID"},
       {RULE_PSS_HOST_NAMESPACES, "", PS "/hostIPC"}}},
-    {"all true", POD("'containers':[{}],'hostNetwork':true,'hostPID':true,'hostIPC':true"),
-     RULE_PSS_HOST_NAMESPACES, NULL,
+    {"all true",
+     POD("'containers':[{}],'hostNetwork':true,'hostPID':true,'hostIPC':true"),
+     RULE_PSS_HOST_NAMESPACES,
+     NULL,
      {{RULE_PSS_HOST_NAMESPACES, "", PS "/hostNetwork"},
       {RULE_PSS_HOST_NAMESPACES, "", PS "/hostPID"},
       {RULE_PSS_HOST_NAMESPACES, "", PS "/hostIPC"}}},
-    {"one", POD("'containers':[{}],'hostPID':true"), RULE_PSS_HOST_NAMESPACES, NULL,
+    {"one",
+     POD("'containers':[{}],'hostPID':true"),
+     RULE_PSS_HOST_NAMESPACES,
+     NULL,
      {{RULE_PSS_HOST_NAMESPACES, "", PS "/hostPID"}}},
     {"false or absent", POD("'containers':[{}],'hostNetwork':false,'hostIPC':null"),
      RULE_PSS_HOST_NAMESPACES, NULL, NONE},
 };
 
 static const struct vcase HOST_PATH[] = {
-    {"volumes wrong type", POD("'containers':[{}],'volumes':{'data':{'hostPath':{}}}"),
-     RULE_PSS_HOST_PATH, NULL, {{RULE_PSS_HOST_PATH, "", PS "/volumes"}}},
-    {"entry wrong type", POD("'containers':[{}],'volumes':['data',{'name':'tmp','emptyDir':{}}]"),
-     RULE_PSS_HOST_PATH, NULL, {{RULE_PSS_HOST_PATH, "", PS "/volumes/0"}}},
-    {"hostPath", POD("'containers':[{}],'volumes':[{'name':'tmp','emptyDir':{}},"
-                     "{'name':'logs/~x','hostPath':{'path':'/var/log'}}]"),
-     RULE_PSS_HOST_PATH, NULL, {{RULE_PSS_HOST_PATH, "", PS "/volumes/1/hostPath"}}},
-    {"hostPath of any type counts", POD("'containers':[{}],'volumes':[{'hostPath':'/'}]"),
-     RULE_PSS_HOST_PATH, NULL, {{RULE_PSS_HOST_PATH, "", PS "/volumes/0/hostPath"}}},
-    {"null hostPath", POD("'containers':[{}],'volumes':[{'name':'a','hostPath':null,'emptyDir':{}}]"),
+    {"volumes wrong type",
+     POD("'containers':[{}],'volumes':{'data':{'hostPath':{}}}"),
+     RULE_PSS_HOST_PATH,
+     NULL,
+     {{RULE_PSS_HOST_PATH, "", PS "/volumes"}}},
+    {"entry wrong type",
+     POD("'containers':[{}],'volumes':['data',{'name':'tmp','emptyDir':{}}]"),
+     RULE_PSS_HOST_PATH,
+     NULL,
+     {{RULE_PSS_HOST_PATH, "", PS "/volumes/0"}}},
+    {"hostPath",
+     POD("'containers':[{}],'volumes':[{'name':'tmp','emptyDir':{}},"
+         "{'name':'logs/~x','hostPath':{'path':'/var/log'}}]"),
+     RULE_PSS_HOST_PATH,
+     NULL,
+     {{RULE_PSS_HOST_PATH, "", PS "/volumes/1/hostPath"}}},
+    {"hostPath of any type counts",
+     POD("'containers':[{}],'volumes':[{'hostPath':'/'}]"),
+     RULE_PSS_HOST_PATH,
+     NULL,
+     {{RULE_PSS_HOST_PATH, "", PS "/volumes/0/hostPath"}}},
+    {"null hostPath",
+     POD("'containers':[{}],'volumes':[{'name':'a','hostPath':null,'emptyDir':{}}]"),
      RULE_PSS_HOST_PATH, NULL, NONE},
     {"no volumes", POD("'containers':[{}]"), RULE_PSS_HOST_PATH, NULL, NONE},
 };
 
 static const struct vcase HOST_PORT[] = {
-    {"ports wrong type", DJ(",'ports':{'containerPort':8000}"), RULE_PSS_HOST_PORT, NULL,
+    {"ports wrong type",
+     DJ(",'ports':{'containerPort':8000}"),
+     RULE_PSS_HOST_PORT,
+     NULL,
      {{RULE_PSS_HOST_PORT, "django", CP "/ports"}}},
-    {"port entry wrong type", DJ(",'ports':[8000]"), RULE_PSS_HOST_PORT, NULL,
+    {"port entry wrong type",
+     DJ(",'ports':[8000]"),
+     RULE_PSS_HOST_PORT,
+     NULL,
      {{RULE_PSS_HOST_PORT, "django", CP "/ports/0"}}},
-    {"hostPort wrong type", DJ(",'ports':[{'containerPort':8000,'hostPort':'80'}]"), RULE_PSS_HOST_PORT,
-     NULL, {{RULE_PSS_HOST_PORT, "django", CP "/ports/0/hostPort"}}},
+    {"hostPort wrong type",
+     DJ(",'ports':[{'containerPort':8000,'hostPort':'80'}]"),
+     RULE_PSS_HOST_PORT,
+     NULL,
+     {{RULE_PSS_HOST_PORT, "django", CP "/ports/0/hostPort"}}},
     {"hostPort set, init container too",
-     POD("'containers':[{'name':'django','ports':[{'containerPort':8000},{'containerPort':9000,'hostPort':9000}]}],"
+     POD("'containers':[{'name':'django','ports':[{'containerPort':8000},{'containerPort':9000,'"
+         "hostPort':9000}]}],"
          "'initContainers':[{'name':'init','ports':[{'hostPort':1}]}]"),
-     RULE_PSS_HOST_PORT, NULL,
+     RULE_PSS_HOST_PORT,
+     NULL,
      {{RULE_PSS_HOST_PORT, "django", CP "/ports/1/hostPort"},
       {RULE_PSS_HOST_PORT, "init", IP "/ports/0/hostPort"}}},
-    {"hostPort fraction", DJ(",'ports':[{'containerPort':8000,'hostPort':80.5}]"), RULE_PSS_HOST_PORT,
-     NULL, {{RULE_PSS_HOST_PORT, "django", CP "/ports/0/hostPort"}}},
-    {"hostPort 0 is unset", DJ(",'ports':[{'containerPort':8000,'hostPort':0}]"), RULE_PSS_HOST_PORT,
-     NULL, NONE},
+    {"hostPort fraction",
+     DJ(",'ports':[{'containerPort':8000,'hostPort':80.5}]"),
+     RULE_PSS_HOST_PORT,
+     NULL,
+     {{RULE_PSS_HOST_PORT, "django", CP "/ports/0/hostPort"}}},
+    {"hostPort 0 is unset", DJ(",'ports':[{'containerPort':8000,'hostPort':0}]"),
+     RULE_PSS_HOST_PORT, NULL, NONE},
 };
 
 #define CAPS CP "/securityContext/capabilities"
 
 static const struct vcase CAPS_ADD[] = {
-    {"capabilities wrong type", DJ(SC("{'capabilities':['NET_ADMIN']}")), RULE_PSS_CAPABILITIES_ADD,
-     NULL, {{RULE_PSS_CAPABILITIES_ADD, "django", CAPS}}},
-    {"add wrong type", DJ(SC("{'capabilities':{'add':'SYS_ADMIN'}}")), RULE_PSS_CAPABILITIES_ADD, NULL,
+    {"capabilities wrong type",
+     DJ(SC("{'capabilities':['NET_ADMIN']}")),
+     RULE_PSS_CAPABILITIES_ADD,
+     NULL,
+     {{RULE_PSS_CAPABILITIES_ADD, "django", CAPS}}},
+    {"add wrong type",
+     DJ(SC("{'capabilities':{'add':'SYS_ADMIN'}}")),
+     RULE_PSS_CAPABILITIES_ADD,
+     NULL,
      {{RULE_PSS_CAPABILITIES_ADD, "django", CAPS "/add"}}},
     {"entries: wrong type, forbidden, CAP_ prefix, lower case, allowed",
-     DJ(SC("{'capabilities':{'add':[1,'SYS_ADMIN','CAP_NET_BIND_SERVICE','net_bind_service','NET_BIND_SERVICE']}}")),
-     RULE_PSS_CAPABILITIES_ADD, NULL,
+     DJ(SC("{'capabilities':{'add':[1,'SYS_ADMIN','CAP_NET_BIND_SERVICE','net_bind_service','NET_"
+           "BIND_SERVICE']}}")),
+     RULE_PSS_CAPABILITIES_ADD,
+     NULL,
      {{RULE_PSS_CAPABILITIES_ADD, "django", CAPS "/add/0"},
       {RULE_PSS_CAPABILITIES_ADD, "django", CAPS "/add/1"},
       {RULE_PSS_CAPABILITIES_ADD, "django", CAPS "/add/2"},
       {RULE_PSS_CAPABILITIES_ADD, "django", CAPS "/add/3"}}},
-    {"ALL may not be added", POD("'containers':[{}],'initContainers':[{'name':'i'" SC("{'capabilities':{'add':['ALL']}}") "}]"),
-     RULE_PSS_CAPABILITIES_ADD, NULL, {{RULE_PSS_CAPABILITIES_ADD, "i", IP "/securityContext/capabilities/add/0"}}},
+    {"ALL may not be added",
+     POD("'containers':[{}],'initContainers':[{'name':'i'" SC(
+         "{'capabilities':{'add':['ALL']}}") "}]"),
+     RULE_PSS_CAPABILITIES_ADD,
+     NULL,
+     {{RULE_PSS_CAPABILITIES_ADD, "i", IP "/securityContext/capabilities/add/0"}}},
     {"allowed", DJ(SC("{'capabilities':{'add':['NET_BIND_SERVICE'],'drop':['ALL']}}")),
      RULE_PSS_CAPABILITIES_ADD, NULL, NONE},
 };
@@ -657,22 +867,38 @@ static void no_capabilities(struct policy *p)
 }
 
 static const struct vcase CAPS_ADD_POLICY[] = {
-    {"policy allows none", DJ(SC("{'capabilities':{'add':['NET_BIND_SERVICE']}}")),
-     RULE_PSS_CAPABILITIES_ADD, no_capabilities, {{RULE_PSS_CAPABILITIES_ADD, "django", CAPS "/add/0"}}},
+    {"policy allows none",
+     DJ(SC("{'capabilities':{'add':['NET_BIND_SERVICE']}}")),
+     RULE_PSS_CAPABILITIES_ADD,
+     no_capabilities,
+     {{RULE_PSS_CAPABILITIES_ADD, "django", CAPS "/add/0"}}},
 };
 
 static const struct vcase DROP_ALL[] = {
-    {"securityContext wrong type", DJ(SC("[]")), RULE_PSS_CAPABILITIES_DROP_ALL, NULL,
+    {"securityContext wrong type",
+     DJ(SC("[]")),
+     RULE_PSS_CAPABILITIES_DROP_ALL,
+     NULL,
      {{RULE_PSS_CAPABILITIES_DROP_ALL, "django", CP "/securityContext"}}},
-    {"drop wrong type", DJ(SC("{'capabilities':{'drop':'ALL'}}")), RULE_PSS_CAPABILITIES_DROP_ALL, NULL,
+    {"drop wrong type",
+     DJ(SC("{'capabilities':{'drop':'ALL'}}")),
+     RULE_PSS_CAPABILITIES_DROP_ALL,
+     NULL,
      {{RULE_PSS_CAPABILITIES_DROP_ALL, "django", CAPS "/drop"}}},
-    {"lower case all", DJ(SC("{'capabilities':{'drop':['all']}}")), RULE_PSS_CAPABILITIES_DROP_ALL, NULL,
+    {"lower case all",
+     DJ(SC("{'capabilities':{'drop':['all']}}")),
+     RULE_PSS_CAPABILITIES_DROP_ALL,
+     NULL,
      {{RULE_PSS_CAPABILITIES_DROP_ALL, "django", CAPS "/drop"}}},
-    {"some, not ALL", DJ(SC("{'capabilities':{'drop':['NET_RAW',null,3]}}")), RULE_PSS_CAPABILITIES_DROP_ALL,
-     NULL, {{RULE_PSS_CAPABILITIES_DROP_ALL, "django", CAPS "/drop"}}},
+    {"some, not ALL",
+     DJ(SC("{'capabilities':{'drop':['NET_RAW',null,3]}}")),
+     RULE_PSS_CAPABILITIES_DROP_ALL,
+     NULL,
+     {{RULE_PSS_CAPABILITIES_DROP_ALL, "django", CAPS "/drop"}}},
     {"absent in container and init container",
      POD("'containers':[{'name':'django'}],'initContainers':[{'name':'init'" SC("{}") "}]"),
-     RULE_PSS_CAPABILITIES_DROP_ALL, NULL,
+     RULE_PSS_CAPABILITIES_DROP_ALL,
+     NULL,
      {{RULE_PSS_CAPABILITIES_DROP_ALL, "django", CAPS "/drop"},
       {RULE_PSS_CAPABILITIES_DROP_ALL, "init", IP "/securityContext/capabilities/drop"}}},
     {"ALL among others", DJ(SC("{'capabilities':{'drop':['NET_RAW','ALL']}}")),
@@ -680,112 +906,172 @@ static const struct vcase DROP_ALL[] = {
 };
 
 static const struct vcase PRIV_ESC[] = {
-    {"wrong type", DJ(SC("{'allowPrivilegeEscalation':'false'}")), RULE_PSS_PRIVILEGE_ESCALATION, NULL,
+    {"wrong type",
+     DJ(SC("{'allowPrivilegeEscalation':'false'}")),
+     RULE_PSS_PRIVILEGE_ESCALATION,
+     NULL,
      {{RULE_PSS_PRIVILEGE_ESCALATION, "django", CP "/securityContext/allowPrivilegeEscalation"}}},
-    {"absent (restricted requires false)", DJ(""), RULE_PSS_PRIVILEGE_ESCALATION, NULL,
+    {"absent (restricted requires false)",
+     DJ(""),
+     RULE_PSS_PRIVILEGE_ESCALATION,
+     NULL,
      {{RULE_PSS_PRIVILEGE_ESCALATION, "django", CP "/securityContext/allowPrivilegeEscalation"}}},
-    {"true, init container", POD("'containers':[{'name':'django'" SC("{'allowPrivilegeEscalation':false}") "}],"
-                                 "'initContainers':[{'name':'init'" SC("{'allowPrivilegeEscalation':true}") "}]"),
-     RULE_PSS_PRIVILEGE_ESCALATION, NULL,
+    {"true, init container",
+     POD("'containers':[{'name':'django'" SC(
+         "{'allowPrivilegeEscalation':false}") "}],"
+                                               "'initContainers':[{'name':'init'" SC(
+                                                   "{'allowPrivilegeEscalation':true}") "}]"),
+     RULE_PSS_PRIVILEGE_ESCALATION,
+     NULL,
      {{RULE_PSS_PRIVILEGE_ESCALATION, "init", IP "/securityContext/allowPrivilegeEscalation"}}},
-    {"false", DJ(SC("{'allowPrivilegeEscalation':false}")), RULE_PSS_PRIVILEGE_ESCALATION, NULL, NONE},
+    {"false", DJ(SC("{'allowPrivilegeEscalation':false}")), RULE_PSS_PRIVILEGE_ESCALATION, NULL,
+     NONE},
 };
 
 #define PSC PS "/securityContext"
 
 static const struct vcase NON_ROOT[] = {
-    {"pod securityContext wrong type", POD("'securityContext':true,'containers':[{'name':'django'}]"),
-     RULE_PSS_RUN_AS_NON_ROOT, NULL,
+    {"pod securityContext wrong type",
+     POD("'securityContext':true,'containers':[{'name':'django'}]"),
+     RULE_PSS_RUN_AS_NON_ROOT,
+     NULL,
      {{RULE_PSS_RUN_AS_NON_ROOT, "", PSC},
       {RULE_PSS_RUN_AS_NON_ROOT, "django", CP "/securityContext/runAsNonRoot"}}},
-    {"wrong types at both levels", POD("'securityContext':{'runAsNonRoot':'true'},"
-                                       "'containers':[{'name':'django'" SC("{'runAsNonRoot':'yes'}") "}]"),
-     RULE_PSS_RUN_AS_NON_ROOT, NULL,
+    {"wrong types at both levels",
+     POD("'securityContext':{'runAsNonRoot':'true'},"
+         "'containers':[{'name':'django'" SC("{'runAsNonRoot':'yes'}") "}]"),
+     RULE_PSS_RUN_AS_NON_ROOT,
+     NULL,
      {{RULE_PSS_RUN_AS_NON_ROOT, "", PSC "/runAsNonRoot"},
       {RULE_PSS_RUN_AS_NON_ROOT, "django", CP "/securityContext/runAsNonRoot"}}},
-    {"unset everywhere", POD("'containers':[{'name':'django'}],'initContainers':[{'name':'init'}]"),
-     RULE_PSS_RUN_AS_NON_ROOT, NULL,
+    {"unset everywhere",
+     POD("'containers':[{'name':'django'}],'initContainers':[{'name':'init'}]"),
+     RULE_PSS_RUN_AS_NON_ROOT,
+     NULL,
      {{RULE_PSS_RUN_AS_NON_ROOT, "django", CP "/securityContext/runAsNonRoot"},
       {RULE_PSS_RUN_AS_NON_ROOT, "init", IP "/securityContext/runAsNonRoot"}}},
-    {"pod false, container unset", POD("'securityContext':{'runAsNonRoot':false},'containers':[{'name':'django'}]"),
-     RULE_PSS_RUN_AS_NON_ROOT, NULL,
+    {"pod false, container unset",
+     POD("'securityContext':{'runAsNonRoot':false},'containers':[{'name':'django'}]"),
+     RULE_PSS_RUN_AS_NON_ROOT,
+     NULL,
      {{RULE_PSS_RUN_AS_NON_ROOT, "", PSC "/runAsNonRoot"},
       {RULE_PSS_RUN_AS_NON_ROOT, "django", CP "/securityContext/runAsNonRoot"}}},
-    {"pod false, container true", POD("'securityContext':{'runAsNonRoot':false},"
-                                      "'containers':[{'name':'django'" SC("{'runAsNonRoot':true}") "}]"),
-     RULE_PSS_RUN_AS_NON_ROOT, NULL, {{RULE_PSS_RUN_AS_NON_ROOT, "", PSC "/runAsNonRoot"}}},
-    {"pod true, container false", POD("'securityContext':{'runAsNonRoot':true},"
-                                      "'containers':[{'name':'django'" SC("{'runAsNonRoot':false}") "},{'name':'b'}]"),
-     RULE_PSS_RUN_AS_NON_ROOT, NULL,
+    {"pod false, container true",
+     POD("'securityContext':{'runAsNonRoot':false},"
+         "'containers':[{'name':'django'" SC("{'runAsNonRoot':true}") "}]"),
+     RULE_PSS_RUN_AS_NON_ROOT,
+     NULL,
+     {{RULE_PSS_RUN_AS_NON_ROOT, "", PSC "/runAsNonRoot"}}},
+    {"pod true, container false",
+     POD("'securityContext':{'runAsNonRoot':true},"
+         "'containers':[{'name':'django'" SC("{'runAsNonRoot':false}") "},{'name':'b'}]"),
+     RULE_PSS_RUN_AS_NON_ROOT,
+     NULL,
      {{RULE_PSS_RUN_AS_NON_ROOT, "django", CP "/securityContext/runAsNonRoot"}}},
-    {"pod true, containers unset", POD("'securityContext':{'runAsNonRoot':true},'containers':[{'name':'django'}],"
-                                       "'initContainers':[{'name':'init'}]"),
+    {"pod true, containers unset",
+     POD("'securityContext':{'runAsNonRoot':true},'containers':[{'name':'django'}],"
+         "'initContainers':[{'name':'init'}]"),
      RULE_PSS_RUN_AS_NON_ROOT, NULL, NONE},
-    {"pod unset, containers true", POD("'containers':[{'name':'django'" SC("{'runAsNonRoot':true}") "}]"),
+    {"pod unset, containers true",
+     POD("'containers':[{'name':'django'" SC("{'runAsNonRoot':true}") "}]"),
      RULE_PSS_RUN_AS_NON_ROOT, NULL, NONE},
 };
 
 static const struct vcase USER_ROOT[] = {
-    {"wrong types", POD("'securityContext':{'runAsUser':'0'},'containers':[{'name':'django'" SC("{'runAsUser':1.5}") "}]"),
-     RULE_PSS_RUN_AS_USER_ROOT, NULL,
+    {"wrong types",
+     POD("'securityContext':{'runAsUser':'0'},'containers':[{'name':'django'" SC(
+         "{'runAsUser':1.5}") "}]"),
+     RULE_PSS_RUN_AS_USER_ROOT,
+     NULL,
      {{RULE_PSS_RUN_AS_USER_ROOT, "", PSC "/runAsUser"},
       {RULE_PSS_RUN_AS_USER_ROOT, "django", CP "/securityContext/runAsUser"}}},
-    {"root at every level", POD("'securityContext':{'runAsUser':0},'containers':[{'name':'django'" SC("{'runAsUser':0}") "}],"
-                                "'initContainers':[{'name':'init'" SC("{'runAsUser':-0.0}") "}]"),
-     RULE_PSS_RUN_AS_USER_ROOT, NULL,
+    {"root at every level",
+     POD("'securityContext':{'runAsUser':0},'containers':[{'name':'django'" SC(
+         "{'runAsUser':0}") "}],"
+                            "'initContainers':[{'name':'init'" SC("{'runAsUser':-0.0}") "}]"),
+     RULE_PSS_RUN_AS_USER_ROOT,
+     NULL,
      {{RULE_PSS_RUN_AS_USER_ROOT, "", PSC "/runAsUser"},
       {RULE_PSS_RUN_AS_USER_ROOT, "django", CP "/securityContext/runAsUser"},
       {RULE_PSS_RUN_AS_USER_ROOT, "init", IP "/securityContext/runAsUser"}}},
-    {"beyond int64", DJ(SC("{'runAsUser':1e30}")), RULE_PSS_RUN_AS_USER_ROOT, NULL,
+    {"beyond int64",
+     DJ(SC("{'runAsUser':1e30}")),
+     RULE_PSS_RUN_AS_USER_ROOT,
+     NULL,
      {{RULE_PSS_RUN_AS_USER_ROOT, "django", CP "/securityContext/runAsUser"}}},
-    {"non-root and unset", POD("'securityContext':{'runAsUser':1000},'containers':[{'name':'django'},"
-                               "{'name':'b'" SC("{'runAsUser':65534}") "}]"),
+    {"non-root and unset",
+     POD("'securityContext':{'runAsUser':1000},'containers':[{'name':'django'},"
+         "{'name':'b'" SC("{'runAsUser':65534}") "}]"),
      RULE_PSS_RUN_AS_USER_ROOT, NULL, NONE},
 };
 
 #define SECCOMP_RT "{'seccompProfile':{'type':'RuntimeDefault'}}"
 
 static const struct vcase SECCOMP[] = {
-    {"wrong types", POD("'securityContext':{'seccompProfile':'RuntimeDefault'},"
-                        "'containers':[{'name':'django'" SC("{'seccompProfile':{'type':1}}") "}]"),
-     RULE_PSS_SECCOMP_PROFILE, NULL,
+    {"wrong types",
+     POD("'securityContext':{'seccompProfile':'RuntimeDefault'},"
+         "'containers':[{'name':'django'" SC("{'seccompProfile':{'type':1}}") "}]"),
+     RULE_PSS_SECCOMP_PROFILE,
+     NULL,
      {{RULE_PSS_SECCOMP_PROFILE, "", PSC "/seccompProfile"},
       {RULE_PSS_SECCOMP_PROFILE, "django", CP "/securityContext/seccompProfile/type"}}},
-    {"profile without type", DJ(SC("{'seccompProfile':{}}")), RULE_PSS_SECCOMP_PROFILE, NULL,
+    {"profile without type",
+     DJ(SC("{'seccompProfile':{}}")),
+     RULE_PSS_SECCOMP_PROFILE,
+     NULL,
      {{RULE_PSS_SECCOMP_PROFILE, "django", CP "/securityContext/seccompProfile/type"}}},
-    {"absent at both levels", POD("'containers':[{'name':'django'}],'initContainers':[{'name':'init'}]"),
-     RULE_PSS_SECCOMP_PROFILE, NULL,
+    {"absent at both levels",
+     POD("'containers':[{'name':'django'}],'initContainers':[{'name':'init'}]"),
+     RULE_PSS_SECCOMP_PROFILE,
+     NULL,
      {{RULE_PSS_SECCOMP_PROFILE, "django", CP "/securityContext/seccompProfile"},
       {RULE_PSS_SECCOMP_PROFILE, "init", IP "/securityContext/seccompProfile"}}},
-    {"pod Unconfined, container unset", POD("'securityContext':{'seccompProfile':{'type':'Unconfined'}},"
-                                            "'containers':[{'name':'django'}]"),
-     RULE_PSS_SECCOMP_PROFILE, NULL,
+    {"pod Unconfined, container unset",
+     POD("'securityContext':{'seccompProfile':{'type':'Unconfined'}},"
+         "'containers':[{'name':'django'}]"),
+     RULE_PSS_SECCOMP_PROFILE,
+     NULL,
      {{RULE_PSS_SECCOMP_PROFILE, "", PSC "/seccompProfile/type"},
       {RULE_PSS_SECCOMP_PROFILE, "django", CP "/securityContext/seccompProfile"}}},
-    {"pod Unconfined, container overrides", POD("'securityContext':{'seccompProfile':{'type':'Unconfined'}},"
-                                                "'containers':[{'name':'django'" SC(SECCOMP_RT) "}]"),
-     RULE_PSS_SECCOMP_PROFILE, NULL, {{RULE_PSS_SECCOMP_PROFILE, "", PSC "/seccompProfile/type"}}},
-    {"pod RuntimeDefault, container Unconfined", POD("'securityContext':" SECCOMP_RT ","
-                                                     "'containers':[{'name':'django'" SC("{'seccompProfile':{'type':'Unconfined'}}") "}]"),
-     RULE_PSS_SECCOMP_PROFILE, NULL,
+    {"pod Unconfined, container overrides",
+     POD("'securityContext':{'seccompProfile':{'type':'Unconfined'}},"
+         "'containers':[{'name':'django'" SC(SECCOMP_RT) "}]"),
+     RULE_PSS_SECCOMP_PROFILE,
+     NULL,
+     {{RULE_PSS_SECCOMP_PROFILE, "", PSC "/seccompProfile/type"}}},
+    {"pod RuntimeDefault, container Unconfined",
+     POD("'securityContext':" SECCOMP_RT ","
+         "'containers':[{'name':'django'" SC("{'seccompProfile':{'type':'Unconfined'}}") "}]"),
+     RULE_PSS_SECCOMP_PROFILE,
+     NULL,
      {{RULE_PSS_SECCOMP_PROFILE, "django", CP "/securityContext/seccompProfile/type"}}},
-    {"case matters", DJ(SC("{'seccompProfile':{'type':'runtimedefault'}}")), RULE_PSS_SECCOMP_PROFILE,
-     NULL, {{RULE_PSS_SECCOMP_PROFILE, "django", CP "/securityContext/seccompProfile/type"}}},
-    {"pod RuntimeDefault", POD("'securityContext':" SECCOMP_RT ",'containers':[{'name':'django'}],"
-                               "'initContainers':[{'name':'init'}]"),
+    {"case matters",
+     DJ(SC("{'seccompProfile':{'type':'runtimedefault'}}")),
+     RULE_PSS_SECCOMP_PROFILE,
+     NULL,
+     {{RULE_PSS_SECCOMP_PROFILE, "django", CP "/securityContext/seccompProfile/type"}}},
+    {"pod RuntimeDefault",
+     POD("'securityContext':" SECCOMP_RT ",'containers':[{'name':'django'}],"
+         "'initContainers':[{'name':'init'}]"),
      RULE_PSS_SECCOMP_PROFILE, NULL, NONE},
-    {"containers Localhost", POD("'containers':[{'name':'django'" SC("{'seccompProfile':{'type':'Localhost',"
-                                 "'localhostProfile':'p.json'}}") "}]"),
+    {"containers Localhost",
+     POD("'containers':[{'name':'django'" SC("{'seccompProfile':{'type':'Localhost',"
+                                             "'localhostProfile':'p.json'}}") "}]"),
      RULE_PSS_SECCOMP_PROFILE, NULL, NONE},
 };
 
 static const struct vcase READ_ONLY[] = {
-    {"wrong type", DJ(SC("{'readOnlyRootFilesystem':1}")), RULE_READ_ONLY_ROOT_FILESYSTEM, NULL,
+    {"wrong type",
+     DJ(SC("{'readOnlyRootFilesystem':1}")),
+     RULE_READ_ONLY_ROOT_FILESYSTEM,
+     NULL,
      {{RULE_READ_ONLY_ROOT_FILESYSTEM, "django", CP "/securityContext/readOnlyRootFilesystem"}}},
-    {"absent and false", POD("'containers':[{'name':'django'}],'initContainers':[{'name':'init'"
-                             SC("{'readOnlyRootFilesystem':false}") "}],"
-                             "'ephemeralContainers':[{'name':'debug'}]"),
-     RULE_READ_ONLY_ROOT_FILESYSTEM, NULL,
+    {"absent and false",
+     POD("'containers':[{'name':'django'}],'initContainers':[{'name':'init'" SC(
+         "{'readOnlyRootFilesystem':false}") "}],"
+                                             "'ephemeralContainers':[{'name':'debug'}]"),
+     RULE_READ_ONLY_ROOT_FILESYSTEM,
+     NULL,
      {{RULE_READ_ONLY_ROOT_FILESYSTEM, "django", CP "/securityContext/readOnlyRootFilesystem"},
       {RULE_READ_ONLY_ROOT_FILESYSTEM, "init", IP "/securityContext/readOnlyRootFilesystem"}}},
     {"true", DJ(SC("{'readOnlyRootFilesystem':true}")), RULE_READ_ONLY_ROOT_FILESYSTEM, NULL, NONE},
@@ -812,7 +1098,8 @@ static void test_pod_security(void **state)
 
 #define ANN "/spec/template/metadata/annotations"
 #define TSPEC "'spec':{'containers':[{'name':'django'}]}"
-#define PROM_OK "'prometheus.io/scrape':'true','prometheus.io/port':'8000','prometheus.io/path':'/metrics'"
+#define PROM_OK                                                                                    \
+    "'prometheus.io/scrape':'true','prometheus.io/port':'8000','prometheus.io/path':'/metrics'"
 
 static void odd_annotation(struct policy *p)
 {
@@ -822,34 +1109,53 @@ static void odd_annotation(struct policy *p)
 }
 
 static const struct vcase ANNOTATIONS[] = {
-    {"metadata wrong type", DEP("'template':{'metadata':'x'," TSPEC "}"), RULE_PROMETHEUS_ANNOTATIONS,
-     NULL, {{RULE_PROMETHEUS_ANNOTATIONS, "", "/spec/template/metadata"}}},
-    {"annotations wrong type", DEP("'template':{'metadata':{'annotations':[]}," TSPEC "}"),
-     RULE_PROMETHEUS_ANNOTATIONS, NULL, {{RULE_PROMETHEUS_ANNOTATIONS, "", ANN}}},
-    {"no metadata", DEP("'template':{" TSPEC "}"), RULE_PROMETHEUS_ANNOTATIONS, NULL,
-     {{RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/prometheus.io~1scrape"},
-      {RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/prometheus.io~1port"},
-      {RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/prometheus.io~1path"}}},
-    {"wrong values and types", DEP("'template':{'metadata':{'annotations':{'prometheus.io/scrape':true,"
-                                   "'prometheus.io/port':8000,'prometheus.io/path':'/metrics/'}}," TSPEC "}"),
-     RULE_PROMETHEUS_ANNOTATIONS, NULL,
-     {{RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/prometheus.io~1scrape"},
-      {RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/prometheus.io~1port"},
-      {RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/prometheus.io~1path"}}},
-    {"keys differ in case", DEP("'template':{'metadata':{'annotations':{'Prometheus.io/scrape':'true',"
-                                "'prometheus.io/port':'8000','prometheus.io/path':'/metrics'}}," TSPEC "}"),
-     RULE_PROMETHEUS_ANNOTATIONS, NULL, {{RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/prometheus.io~1scrape"}}},
-    {"deployment-level annotations do not count",
-     "{'metadata':{'annotations':{" PROM_OK "}},'spec':{'template':{" TSPEC "}}}", RULE_PROMETHEUS_ANNOTATIONS,
+    {"metadata wrong type",
+     DEP("'template':{'metadata':'x'," TSPEC "}"),
+     RULE_PROMETHEUS_ANNOTATIONS,
+     NULL,
+     {{RULE_PROMETHEUS_ANNOTATIONS, "", "/spec/template/metadata"}}},
+    {"annotations wrong type",
+     DEP("'template':{'metadata':{'annotations':[]}," TSPEC "}"),
+     RULE_PROMETHEUS_ANNOTATIONS,
+     NULL,
+     {{RULE_PROMETHEUS_ANNOTATIONS, "", ANN}}},
+    {"no metadata",
+     DEP("'template':{" TSPEC "}"),
+     RULE_PROMETHEUS_ANNOTATIONS,
      NULL,
      {{RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/prometheus.io~1scrape"},
       {RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/prometheus.io~1port"},
       {RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/prometheus.io~1path"}}},
-    {"~ and / in the key are escaped", DEP("'template':{" TSPEC "}"), RULE_PROMETHEUS_ANNOTATIONS,
-     odd_annotation, {{RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/a~0b~1c"}}},
+    {"wrong values and types",
+     DEP("'template':{'metadata':{'annotations':{'prometheus.io/scrape':true,"
+         "'prometheus.io/port':8000,'prometheus.io/path':'/metrics/'}}," TSPEC "}"),
+     RULE_PROMETHEUS_ANNOTATIONS,
+     NULL,
+     {{RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/prometheus.io~1scrape"},
+      {RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/prometheus.io~1port"},
+      {RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/prometheus.io~1path"}}},
+    {"keys differ in case",
+     DEP("'template':{'metadata':{'annotations':{'Prometheus.io/scrape':'true',"
+         "'prometheus.io/port':'8000','prometheus.io/path':'/metrics'}}," TSPEC "}"),
+     RULE_PROMETHEUS_ANNOTATIONS,
+     NULL,
+     {{RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/prometheus.io~1scrape"}}},
+    {"deployment-level annotations do not count",
+     "{'metadata':{'annotations':{" PROM_OK "}},'spec':{'template':{" TSPEC "}}}",
+     RULE_PROMETHEUS_ANNOTATIONS,
+     NULL,
+     {{RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/prometheus.io~1scrape"},
+      {RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/prometheus.io~1port"},
+      {RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/prometheus.io~1path"}}},
+    {"~ and / in the key are escaped",
+     DEP("'template':{" TSPEC "}"),
+     RULE_PROMETHEUS_ANNOTATIONS,
+     odd_annotation,
+     {{RULE_PROMETHEUS_ANNOTATIONS, "", ANN "/a~0b~1c"}}},
     {"odd key present", DEP("'template':{'metadata':{'annotations':{'a~b/c':'x'}}," TSPEC "}"),
      RULE_PROMETHEUS_ANNOTATIONS, odd_annotation, NONE},
-    {"all present, plus others", DEP("'template':{'metadata':{'annotations':{'team':'shop'," PROM_OK "}}," TSPEC "}"),
+    {"all present, plus others",
+     DEP("'template':{'metadata':{'annotations':{'team':'shop'," PROM_OK "}}," TSPEC "}"),
      RULE_PROMETHEUS_ANNOTATIONS, NULL, NONE},
 };
 
@@ -870,55 +1176,114 @@ static void max_unavailable_1(struct policy *p)
 }
 
 static const struct vcase STRATEGY[] = {
-    {"strategy wrong type", DEP("'strategy':'RollingUpdate'," TPL), RULE_STRATEGY_MAX_UNAVAILABLE, NULL,
+    {"strategy wrong type",
+     DEP("'strategy':'RollingUpdate'," TPL),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     NULL,
      {{RULE_STRATEGY_MAX_UNAVAILABLE, "", "/spec/strategy"}}},
-    {"type wrong type", DEP("'strategy':{'type':5}," TPL), RULE_STRATEGY_MAX_UNAVAILABLE, NULL,
+    {"type wrong type",
+     DEP("'strategy':{'type':5}," TPL),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     NULL,
      {{RULE_STRATEGY_MAX_UNAVAILABLE, "", "/spec/strategy/type"}}},
-    {"unknown type", DEP("'strategy':{'type':'BlueGreen'}," TPL), RULE_STRATEGY_MAX_UNAVAILABLE, NULL,
+    {"unknown type",
+     DEP("'strategy':{'type':'BlueGreen'}," TPL),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     NULL,
      {{RULE_STRATEGY_MAX_UNAVAILABLE, "", "/spec/strategy/type"}}},
-    {"rollingUpdate wrong type", DEP("'strategy':{'rollingUpdate':[]}," TPL), RULE_STRATEGY_MAX_UNAVAILABLE,
-     NULL, {{RULE_STRATEGY_MAX_UNAVAILABLE, "", "/spec/strategy/rollingUpdate"}}},
-    {"malformed: string integer", RU("{'maxUnavailable':'1'}"), RULE_STRATEGY_MAX_UNAVAILABLE, NULL,
+    {"rollingUpdate wrong type",
+     DEP("'strategy':{'rollingUpdate':[]}," TPL),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     NULL,
+     {{RULE_STRATEGY_MAX_UNAVAILABLE, "", "/spec/strategy/rollingUpdate"}}},
+    {"malformed: string integer",
+     RU("{'maxUnavailable':'1'}"),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     NULL,
      {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
-    {"malformed: above 100%", RU("{'maxUnavailable':'101%'}"), RULE_STRATEGY_MAX_UNAVAILABLE, NULL,
+    {"malformed: above 100%",
+     RU("{'maxUnavailable':'101%'}"),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     NULL,
      {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
-    {"malformed: signed percent", RU("{'maxUnavailable':'+5%'}"), RULE_STRATEGY_MAX_UNAVAILABLE, NULL,
+    {"malformed: signed percent",
+     RU("{'maxUnavailable':'+5%'}"),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     NULL,
      {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
-    {"malformed: bare %", RU("{'maxUnavailable':'%'}"), RULE_STRATEGY_MAX_UNAVAILABLE, NULL,
+    {"malformed: bare %",
+     RU("{'maxUnavailable':'%'}"),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     NULL,
      {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
-    {"malformed: long percent", RU("{'maxUnavailable':'00000000000000000000001%'}"),
-     RULE_STRATEGY_MAX_UNAVAILABLE, NULL, {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
-    {"malformed: negative", RU("{'maxUnavailable':-1}"), RULE_STRATEGY_MAX_UNAVAILABLE, NULL,
+    {"malformed: long percent",
+     RU("{'maxUnavailable':'00000000000000000000001%'}"),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     NULL,
      {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
-    {"malformed: fraction", RU("{'maxUnavailable':0.5}"), RULE_STRATEGY_MAX_UNAVAILABLE, NULL,
+    {"malformed: negative",
+     RU("{'maxUnavailable':-1}"),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     NULL,
      {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
-    {"malformed: boolean", RU("{'maxUnavailable':false}"), RULE_STRATEGY_MAX_UNAVAILABLE, NULL,
+    {"malformed: fraction",
+     RU("{'maxUnavailable':0.5}"),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     NULL,
      {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
-    {"Recreate", DEP("'replicas':3,'strategy':{'type':'Recreate'}," TPL), RULE_STRATEGY_MAX_UNAVAILABLE,
-     NULL, {{RULE_STRATEGY_MAX_UNAVAILABLE, "", "/spec/strategy/type"}}},
-    {"integer above", RU("{'maxUnavailable':1}"), RULE_STRATEGY_MAX_UNAVAILABLE, NULL,
+    {"malformed: boolean",
+     RU("{'maxUnavailable':false}"),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     NULL,
      {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
-    {"50% of 4 is 2", DEP("'replicas':4,'strategy':{'rollingUpdate':{'maxUnavailable':'50%'}}," TPL),
-     RULE_STRATEGY_MAX_UNAVAILABLE, NULL, {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
-    {"default 25% of 4 is 1", DEP("'replicas':4," TPL), RULE_STRATEGY_MAX_UNAVAILABLE, NULL,
+    {"Recreate",
+     DEP("'replicas':3,'strategy':{'type':'Recreate'}," TPL),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     NULL,
+     {{RULE_STRATEGY_MAX_UNAVAILABLE, "", "/spec/strategy/type"}}},
+    {"integer above",
+     RU("{'maxUnavailable':1}"),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     NULL,
      {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
-    {"both zero: Kubernetes uses maxUnavailable 1", RU("{'maxUnavailable':0,'maxSurge':0}"),
-     RULE_STRATEGY_MAX_UNAVAILABLE, NULL, {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
-    {"both zero percent", RU("{'maxUnavailable':'0%','maxSurge':'0%'}"), RULE_STRATEGY_MAX_UNAVAILABLE,
-     NULL, {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
-    {"default 25% of 3 rounds down to 0", DEP("'replicas':3," TPL), RULE_STRATEGY_MAX_UNAVAILABLE, NULL,
-     NONE},
-    {"default, replicas absent (1)", DEP(TPL), RULE_STRATEGY_MAX_UNAVAILABLE, NULL, NONE},
-    {"default, replicas malformed: counted as 1", DEP("'replicas':'many'," TPL), RULE_STRATEGY_MAX_UNAVAILABLE,
+    {"50% of 4 is 2",
+     DEP("'replicas':4,'strategy':{'rollingUpdate':{'maxUnavailable':'50%'}}," TPL),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     NULL,
+     {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
+    {"default 25% of 4 is 1",
+     DEP("'replicas':4," TPL),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     NULL,
+     {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
+    {"both zero: Kubernetes uses maxUnavailable 1",
+     RU("{'maxUnavailable':0,'maxSurge':0}"),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     NULL,
+     {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
+    {"both zero percent",
+     RU("{'maxUnavailable':'0%','maxSurge':'0%'}"),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     NULL,
+     {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
+    {"default 25% of 3 rounds down to 0", DEP("'replicas':3," TPL), RULE_STRATEGY_MAX_UNAVAILABLE,
      NULL, NONE},
-    {"24% of 4 rounds down to 0", DEP("'replicas':4,'strategy':{'rollingUpdate':{'maxUnavailable':'24%'}}," TPL),
+    {"default, replicas absent (1)", DEP(TPL), RULE_STRATEGY_MAX_UNAVAILABLE, NULL, NONE},
+    {"default, replicas malformed: counted as 1", DEP("'replicas':'many'," TPL),
+     RULE_STRATEGY_MAX_UNAVAILABLE, NULL, NONE},
+    {"24% of 4 rounds down to 0",
+     DEP("'replicas':4,'strategy':{'rollingUpdate':{'maxUnavailable':'24%'}}," TPL),
      RULE_STRATEGY_MAX_UNAVAILABLE, NULL, NONE},
     {"seed", RU("{'maxSurge':1,'maxUnavailable':0}"), RULE_STRATEGY_MAX_UNAVAILABLE, NULL, NONE},
-    {"zero with a percentage surge", RU("{'maxSurge':'25%','maxUnavailable':0}"), RULE_STRATEGY_MAX_UNAVAILABLE,
-     NULL, NONE},
-    {"policy allows 1", RU("{'maxUnavailable':1}"), RULE_STRATEGY_MAX_UNAVAILABLE, max_unavailable_1, NONE},
-    {"policy allows 1: 2 is too many", RU("{'maxUnavailable':2}"), RULE_STRATEGY_MAX_UNAVAILABLE,
-     max_unavailable_1, {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
+    {"zero with a percentage surge", RU("{'maxSurge':'25%','maxUnavailable':0}"),
+     RULE_STRATEGY_MAX_UNAVAILABLE, NULL, NONE},
+    {"policy allows 1", RU("{'maxUnavailable':1}"), RULE_STRATEGY_MAX_UNAVAILABLE,
+     max_unavailable_1, NONE},
+    {"policy allows 1: 2 is too many",
+     RU("{'maxUnavailable':2}"),
+     RULE_STRATEGY_MAX_UNAVAILABLE,
+     max_unavailable_1,
+     {{RULE_STRATEGY_MAX_UNAVAILABLE, "", MU}}},
 };
 
 static void test_strategy(void **state)
@@ -933,26 +1298,47 @@ static void test_strategy(void **state)
 #define TERM "{'weight':100,'podAffinityTerm':{'topologyKey':'kubernetes.io/hostname'}}"
 
 static const struct vcase ANTI_AFFINITY[] = {
-    {"affinity wrong type", POD("'containers':[{}],'affinity':'spread'"), RULE_POD_ANTI_AFFINITY, NULL,
+    {"affinity wrong type",
+     POD("'containers':[{}],'affinity':'spread'"),
+     RULE_POD_ANTI_AFFINITY,
+     NULL,
      {{RULE_POD_ANTI_AFFINITY, "", PS "/affinity"}}},
-    {"podAntiAffinity wrong type", POD("'containers':[{}],'affinity':{'podAntiAffinity':[]}"),
-     RULE_POD_ANTI_AFFINITY, NULL, {{RULE_POD_ANTI_AFFINITY, "", PAA}}},
-    {"terms wrong type", POD("'containers':[{}],'affinity':{'podAntiAffinity':"
-                             "{'preferredDuringSchedulingIgnoredDuringExecution':{}}}"),
-     RULE_POD_ANTI_AFFINITY, NULL,
+    {"podAntiAffinity wrong type",
+     POD("'containers':[{}],'affinity':{'podAntiAffinity':[]}"),
+     RULE_POD_ANTI_AFFINITY,
+     NULL,
+     {{RULE_POD_ANTI_AFFINITY, "", PAA}}},
+    {"terms wrong type",
+     POD("'containers':[{}],'affinity':{'podAntiAffinity':"
+         "{'preferredDuringSchedulingIgnoredDuringExecution':{}}}"),
+     RULE_POD_ANTI_AFFINITY,
+     NULL,
      {{RULE_POD_ANTI_AFFINITY, "", PAA "/preferredDuringSchedulingIgnoredDuringExecution"}}},
-    {"absent", POD("'containers':[{}]"), RULE_POD_ANTI_AFFINITY, NULL, {{RULE_POD_ANTI_AFFINITY, "", PAA}}},
-    {"only pod affinity", POD("'containers':[{}],'affinity':{'podAffinity':{}}"), RULE_POD_ANTI_AFFINITY,
-     NULL, {{RULE_POD_ANTI_AFFINITY, "", PAA}}},
-    {"empty terms", POD("'containers':[{}],'affinity':{'podAntiAffinity':{"
-                        "'preferredDuringSchedulingIgnoredDuringExecution':[],"
-                        "'requiredDuringSchedulingIgnoredDuringExecution':[]}}"),
-     RULE_POD_ANTI_AFFINITY, NULL, {{RULE_POD_ANTI_AFFINITY, "", PAA}}},
-    {"preferred", POD("'containers':[{}],'affinity':{'podAntiAffinity':{"
-                      "'preferredDuringSchedulingIgnoredDuringExecution':[" TERM "]}}"),
+    {"absent",
+     POD("'containers':[{}]"),
+     RULE_POD_ANTI_AFFINITY,
+     NULL,
+     {{RULE_POD_ANTI_AFFINITY, "", PAA}}},
+    {"only pod affinity",
+     POD("'containers':[{}],'affinity':{'podAffinity':{}}"),
+     RULE_POD_ANTI_AFFINITY,
+     NULL,
+     {{RULE_POD_ANTI_AFFINITY, "", PAA}}},
+    {"empty terms",
+     POD("'containers':[{}],'affinity':{'podAntiAffinity':{"
+         "'preferredDuringSchedulingIgnoredDuringExecution':[],"
+         "'requiredDuringSchedulingIgnoredDuringExecution':[]}}"),
+     RULE_POD_ANTI_AFFINITY,
+     NULL,
+     {{RULE_POD_ANTI_AFFINITY, "", PAA}}},
+    {"preferred",
+     POD("'containers':[{}],'affinity':{'podAntiAffinity':{"
+         "'preferredDuringSchedulingIgnoredDuringExecution':[" TERM "]}}"),
      RULE_POD_ANTI_AFFINITY, NULL, NONE},
-    {"required", POD("'containers':[{}],'affinity':{'podAntiAffinity':{"
-                     "'requiredDuringSchedulingIgnoredDuringExecution':[{'topologyKey':'kubernetes.io/hostname'}]}}"),
+    {"required",
+     POD("'containers':[{}],'affinity':{'podAntiAffinity':{"
+         "'requiredDuringSchedulingIgnoredDuringExecution':[{'topologyKey':'kubernetes.io/"
+         "hostname'}]}}"),
      RULE_POD_ANTI_AFFINITY, NULL, NONE},
 };
 
@@ -965,28 +1351,42 @@ static void test_anti_affinity(void **state)
 /* ----------------------------------------------------------------- env */
 
 static const struct vcase ENV[] = {
-    {"env wrong type", DJ(",'env':{'DB_PASSWORD':'x'}"), RULE_ENV_LITERAL_SECRET, NULL,
+    {"env wrong type",
+     DJ(",'env':{'DB_PASSWORD':'x'}"),
+     RULE_ENV_LITERAL_SECRET,
+     NULL,
      {{RULE_ENV_LITERAL_SECRET, "django", CP "/env"}}},
-    {"entry wrong type", DJ(",'env':['DB_PASSWORD=hunter2',{'name':'A','value':'b'}]"), RULE_ENV_LITERAL_SECRET,
-     NULL, {{RULE_ENV_LITERAL_SECRET, "django", CP "/env/0"}}},
-    {"name wrong type or absent", DJ(",'env':[{'name':7,'value':'x'},{'value':'y'}]"), RULE_ENV_LITERAL_SECRET,
-     NULL, NONE},
+    {"entry wrong type",
+     DJ(",'env':['DB_PASSWORD=hunter2',{'name':'A','value':'b'}]"),
+     RULE_ENV_LITERAL_SECRET,
+     NULL,
+     {{RULE_ENV_LITERAL_SECRET, "django", CP "/env/0"}}},
+    {"name wrong type or absent", DJ(",'env':[{'name':7,'value':'x'},{'value':'y'}]"),
+     RULE_ENV_LITERAL_SECRET, NULL, NONE},
     {"literal secrets, any case, any type, init container too",
-     POD("'containers':[{'name':'django','env':[{'name':'DEBUG','value':'0'},{'name':'DB_PASSWORD','value':'hunter2'},"
+     POD("'containers':[{'name':'django','env':[{'name':'DEBUG','value':'0'},{'name':'DB_PASSWORD',"
+         "'value':'hunter2'},"
          "{'name':'django_secret_key','value':'s3cr3t'},{'name':'GITHUB_TOKEN','value':12345}]}],"
-         "'initContainers':[{'name':'init','env':[{'name':'STRIPE_API_KEY','value':'sk_live_x'}]}]"),
-     RULE_ENV_LITERAL_SECRET, NULL,
+         "'initContainers':[{'name':'init','env':[{'name':'STRIPE_API_KEY','value':'sk_live_x'}]}"
+         "]"),
+     RULE_ENV_LITERAL_SECRET,
+     NULL,
      {{RULE_ENV_LITERAL_SECRET, "django", CP "/env/1/value"},
       {RULE_ENV_LITERAL_SECRET, "django", CP "/env/2/value"},
       {RULE_ENV_LITERAL_SECRET, "django", CP "/env/3/value"},
       {RULE_ENV_LITERAL_SECRET, "init", IP "/env/0/value"}}},
-    {"non-ASCII, / and ~ in the name", DJ(",'env':[{'name':'\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c/~token','value':'x'}]"),
-     RULE_ENV_LITERAL_SECRET, NULL, {{RULE_ENV_LITERAL_SECRET, "django", CP "/env/0/value"}}},
-    {"valueFrom, empty and null values", DJ(",'env':[{'name':'DB_PASSWORD','valueFrom':{'secretKeyRef':"
-                                           "{'name':'app-secrets','key':'DB_PASSWORD'}}},"
-                                           "{'name':'EMPTY_SECRET','value':''},{'name':'NULL_TOKEN','value':null}]"),
+    {"non-ASCII, / and ~ in the name",
+     DJ(",'env':[{'name':'\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c/~token','value':'x'}]"),
+     RULE_ENV_LITERAL_SECRET,
+     NULL,
+     {{RULE_ENV_LITERAL_SECRET, "django", CP "/env/0/value"}}},
+    {"valueFrom, empty and null values",
+     DJ(",'env':[{'name':'DB_PASSWORD','valueFrom':{'secretKeyRef':"
+        "{'name':'app-secrets','key':'DB_PASSWORD'}}},"
+        "{'name':'EMPTY_SECRET','value':''},{'name':'NULL_TOKEN','value':null}]"),
      RULE_ENV_LITERAL_SECRET, NULL, NONE},
-    {"names that only look close", DJ(",'env':[{'name':'PASSWD','value':'x'},{'name':'API-KEY','value':'x'}]"),
+    {"names that only look close",
+     DJ(",'env':[{'name':'PASSWD','value':'x'},{'name':'API-KEY','value':'x'}]"),
      RULE_ENV_LITERAL_SECRET, NULL, NONE},
 };
 
@@ -1025,31 +1425,73 @@ static void test_env(void **state)
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static const struct vcase IMAGE[] = {
-    {"missing", ONE("{'name':'django'}"), RULE_IMAGE_TAG, NULL, {{RULE_IMAGE_TAG, "django", CP "/image"}}},
-    {"wrong type", IMG("['app:1']"), RULE_IMAGE_TAG, NULL, {{RULE_IMAGE_TAG, "django", CP "/image"}}},
+    {"missing",
+     ONE("{'name':'django'}"),
+     RULE_IMAGE_TAG,
+     NULL,
+     {{RULE_IMAGE_TAG, "django", CP "/image"}}},
+    {"wrong type",
+     IMG("['app:1']"),
+     RULE_IMAGE_TAG,
+     NULL,
+     {{RULE_IMAGE_TAG, "django", CP "/image"}}},
     {"empty", IMG("''"), RULE_IMAGE_TAG, NULL, {{RULE_IMAGE_TAG, "django", CP "/image"}}},
     {"no name", IMG("':1.0'"), RULE_IMAGE_TAG, NULL, {{RULE_IMAGE_TAG, "django", CP "/image"}}},
-    {"trailing slash", IMG("'registry:5000/'"), RULE_IMAGE_TAG, NULL, {{RULE_IMAGE_TAG, "django", CP "/image"}}},
-    {"digest only", IMG("'@sha256:" HEX64 "'"), RULE_IMAGE_TAG, NULL, {{RULE_IMAGE_TAG, "django", CP "/image"}}},
+    {"trailing slash",
+     IMG("'registry:5000/'"),
+     RULE_IMAGE_TAG,
+     NULL,
+     {{RULE_IMAGE_TAG, "django", CP "/image"}}},
+    {"digest only",
+     IMG("'@sha256:" HEX64 "'"),
+     RULE_IMAGE_TAG,
+     NULL,
+     {{RULE_IMAGE_TAG, "django", CP "/image"}}},
     {"empty tag", IMG("'app:'"), RULE_IMAGE_TAG, NULL, {{RULE_IMAGE_TAG, "django", CP "/image"}}},
-    {"invalid tag", IMG("'app:bad tag'"), RULE_IMAGE_TAG, NULL, {{RULE_IMAGE_TAG, "django", CP "/image"}}},
-    {"short digest", IMG("'app@sha256:abc'"), RULE_IMAGE_TAG, NULL, {{RULE_IMAGE_TAG, "django", CP "/image"}}},
-    {"upper-case digest", IMG("'app@sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef'"),
-     RULE_IMAGE_TAG, NULL, {{RULE_IMAGE_TAG, "django", CP "/image"}}},
-    {"empty digest", IMG("'app@'"), RULE_IMAGE_TAG, NULL, {{RULE_IMAGE_TAG, "django", CP "/image"}}},
-    {"registry port is not a tag", IMG("'registry:5000/app'"), RULE_IMAGE_TAG, NULL,
+    {"invalid tag",
+     IMG("'app:bad tag'"),
+     RULE_IMAGE_TAG,
+     NULL,
+     {{RULE_IMAGE_TAG, "django", CP "/image"}}},
+    {"short digest",
+     IMG("'app@sha256:abc'"),
+     RULE_IMAGE_TAG,
+     NULL,
+     {{RULE_IMAGE_TAG, "django", CP "/image"}}},
+    {"upper-case digest",
+     IMG("'app@sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef'"),
+     RULE_IMAGE_TAG,
+     NULL,
+     {{RULE_IMAGE_TAG, "django", CP "/image"}}},
+    {"empty digest",
+     IMG("'app@'"),
+     RULE_IMAGE_TAG,
+     NULL,
+     {{RULE_IMAGE_TAG, "django", CP "/image"}}},
+    {"registry port is not a tag",
+     IMG("'registry:5000/app'"),
+     RULE_IMAGE_TAG,
+     NULL,
      {{RULE_IMAGE_TAG, "django", CP "/image"}}},
     {"no tag", IMG("'app'"), RULE_IMAGE_TAG, NULL, {{RULE_IMAGE_TAG, "django", CP "/image"}}},
-    {"latest", IMG("'docker.io/library/app:latest'"), RULE_IMAGE_TAG, NULL,
+    {"latest",
+     IMG("'docker.io/library/app:latest'"),
+     RULE_IMAGE_TAG,
+     NULL,
      {{RULE_IMAGE_TAG, "django", CP "/image"}}},
-    {"init container untagged", POD("'containers':[{'name':'django','image':'app:1.2'}],"
-                                    "'initContainers':[{'name':'wait','image':'busybox'}]"),
-     RULE_IMAGE_TAG, NULL, {{RULE_IMAGE_TAG, "wait", IP "/image"}}},
+    {"init container untagged",
+     POD("'containers':[{'name':'django','image':'app:1.2'}],"
+         "'initContainers':[{'name':'wait','image':'busybox'}]"),
+     RULE_IMAGE_TAG,
+     NULL,
+     {{RULE_IMAGE_TAG, "wait", IP "/image"}}},
     {"tag", IMG("'app:1.2'"), RULE_IMAGE_TAG, NULL, NONE},
-    {"registry port and tag", IMG("'registry:5000/team/app:v1.2.3-rc_1'"), RULE_IMAGE_TAG, NULL, NONE},
+    {"registry port and tag", IMG("'registry:5000/team/app:v1.2.3-rc_1'"), RULE_IMAGE_TAG, NULL,
+     NONE},
     {"latest is case-sensitive", IMG("'app:Latest'"), RULE_IMAGE_TAG, NULL, NONE},
     {"digest", IMG("'app@sha256:" HEX64 "'"), RULE_IMAGE_TAG, NULL, NONE},
-    {"tag and digest", IMG("'registry:5000/app:latest@sha256:" HEX64 "'"), RULE_IMAGE_TAG, NULL, NONE},
+    {"tag and digest", IMG("'registry:5000/app:latest@sha256:" HEX64 "'"), RULE_IMAGE_TAG, NULL,
+     NONE},
 };
 
 static void test_image(void **state)
@@ -1063,17 +1505,20 @@ static void test_image(void **state)
 /* The seed's Deployment with everything the policy asks for. */
 static const char SEED[] =
     "{'apiVersion':'apps/v1','kind':'Deployment',"
-    "'metadata':{'name':'django','namespace':'jewelry-shop','labels':{'app':'jewelry-shop','component':'django'}},"
+    "'metadata':{'name':'django','namespace':'jewelry-shop','labels':{'app':'jewelry-shop','"
+    "component':'django'}},"
     "'spec':{'replicas':3,"
     "'selector':{'matchLabels':{'app':'jewelry-shop','component':'django'}},"
     "'strategy':{'type':'RollingUpdate','rollingUpdate':{'maxSurge':1,'maxUnavailable':0}},"
     "'template':{"
     "'metadata':{'labels':{'app':'jewelry-shop','component':'django'},"
-    "'annotations':{'prometheus.io/scrape':'true','prometheus.io/port':'8000','prometheus.io/path':'/metrics'}},"
+    "'annotations':{'prometheus.io/scrape':'true','prometheus.io/port':'8000','prometheus.io/"
+    "path':'/metrics'}},"
     "'spec':{"
     "'securityContext':{'runAsNonRoot':true,'runAsUser':1000,'fsGroup':1000,"
     "'seccompProfile':{'type':'RuntimeDefault'}},"
-    "'affinity':{'podAntiAffinity':{'preferredDuringSchedulingIgnoredDuringExecution':[{'weight':100,"
+    "'affinity':{'podAntiAffinity':{'preferredDuringSchedulingIgnoredDuringExecution':[{'weight':"
+    "100,"
     "'podAffinityTerm':{'labelSelector':{'matchLabels':{'component':'django'}},"
     "'topologyKey':'kubernetes.io/hostname'}}]}},"
     "'initContainers':[{'name':'wait-for-db','image':'busybox:1.36',"
@@ -1083,10 +1528,13 @@ static const char SEED[] =
     "'containers':[{'name':'django','image':'jewelry-shop/django:1.0.0',"
     "'ports':[{'name':'http','containerPort':8000,'protocol':'TCP'}],"
     "'envFrom':[{'configMapRef':{'name':'app-config'}}],"
-    "'env':[{'name':'DB_PASSWORD','valueFrom':{'secretKeyRef':{'name':'app-secrets','key':'DB_PASSWORD'}}},"
-    "{'name':'DJANGO_SECRET_KEY','valueFrom':{'secretKeyRef':{'name':'app-secrets','key':'DJANGO_SECRET_KEY'}}},"
+    "'env':[{'name':'DB_PASSWORD','valueFrom':{'secretKeyRef':{'name':'app-secrets','key':'DB_"
+    "PASSWORD'}}},"
+    "{'name':'DJANGO_SECRET_KEY','valueFrom':{'secretKeyRef':{'name':'app-secrets','key':'DJANGO_"
+    "SECRET_KEY'}}},"
     "{'name':'DJANGO_SETTINGS_MODULE','value':'config.settings.production'}],"
-    "'resources':{'requests':{'cpu':'500m','memory':'512Mi'},'limits':{'cpu':'1000m','memory':'1Gi'}},"
+    "'resources':{'requests':{'cpu':'500m','memory':'512Mi'},'limits':{'cpu':'1000m','memory':'1Gi'"
+    "}},"
     "'livenessProbe':{'httpGet':{'path':'/health/live/','port':8000},'initialDelaySeconds':30,"
     "'periodSeconds':10,'timeoutSeconds':5,'failureThreshold':3},"
     "'readinessProbe':{'httpGet':{'path':'/health/ready/','port':8000},'initialDelaySeconds':15,"
@@ -1097,7 +1545,8 @@ static const char SEED[] =
     "'capabilities':{'drop':['ALL']}},"
     "'volumeMounts':[{'name':'tmp','mountPath':'/tmp'},{'name':'media','mountPath':'/app/media'},"
     "{'name':'static','mountPath':'/app/staticfiles'},{'name':'logs','mountPath':'/app/logs'}]}],"
-    "'volumes':[{'name':'tmp','emptyDir':{}},{'name':'media','persistentVolumeClaim':{'claimName':'media-pvc'}},"
+    "'volumes':[{'name':'tmp','emptyDir':{}},{'name':'media','persistentVolumeClaim':{'claimName':'"
+    "media-pvc'}},"
     "{'name':'static','emptyDir':{}},{'name':'logs','emptyDir':{}}]}}}}";
 
 /* Runs every rule's check over doc; returns the findings (caller frees). */
@@ -1143,10 +1592,12 @@ static void test_bare_deployment(void **state)
         "'spec':{'template':{'metadata':{'labels':{'component':'django'}},"
         "'spec':{'containers':[{'name':'django','image':'jewelry-shop/django:1.0.0'}]}}}}";
     static const enum rule_id fired[] = {
-        RULE_REPLICAS_MINIMUM, RULE_PROBE_LIVENESS_MISSING, RULE_PROBE_READINESS_MISSING,
-        RULE_PROBE_STARTUP_MISSING, RULE_RESOURCES_REQUESTS_MISSING, RULE_RESOURCES_LIMITS_MISSING,
-        RULE_PSS_CAPABILITIES_DROP_ALL, RULE_PSS_PRIVILEGE_ESCALATION, RULE_PSS_RUN_AS_NON_ROOT,
-        RULE_PSS_SECCOMP_PROFILE, RULE_READ_ONLY_ROOT_FILESYSTEM, RULE_PROMETHEUS_ANNOTATIONS,
+        RULE_REPLICAS_MINIMUM,           RULE_PROBE_LIVENESS_MISSING,
+        RULE_PROBE_READINESS_MISSING,    RULE_PROBE_STARTUP_MISSING,
+        RULE_RESOURCES_REQUESTS_MISSING, RULE_RESOURCES_LIMITS_MISSING,
+        RULE_PSS_CAPABILITIES_DROP_ALL,  RULE_PSS_PRIVILEGE_ESCALATION,
+        RULE_PSS_RUN_AS_NON_ROOT,        RULE_PSS_SECCOMP_PROFILE,
+        RULE_READ_ONLY_ROOT_FILESYSTEM,  RULE_PROMETHEUS_ANNOTATIONS,
         RULE_POD_ANTI_AFFINITY,
     };
     bool want[RULE_COUNT] = {false};
@@ -1180,8 +1631,10 @@ static void test_hostile_sweep(void **state)
 {
     static const char *const docs[] = {
         POD("'containers':[{}]"),
-        "{'spec':{'replicas':[],'strategy':[],'template':{'metadata':[],'spec':{'containers':[{}]}}}}",
-        "{'spec':{'replicas':'x','strategy':{'type':null,'rollingUpdate':{'maxUnavailable':{},'maxSurge':[]}},"
+        "{'spec':{'replicas':[],'strategy':[],'template':{'metadata':[],'spec':{'containers':[{}]}}"
+        "}}",
+        "{'spec':{'replicas':'x','strategy':{'type':null,'rollingUpdate':{'maxUnavailable':{},'"
+        "maxSurge':[]}},"
         "'template':{'metadata':{'annotations':'x'},'spec':{'containers':[{}]}}}}",
         POD("'securityContext':'x','affinity':7,'volumes':'x','hostNetwork':{},'hostPID':'',"
             "'initContainers':[{'name':1,'image':{},'env':7,'ports':'x','securityContext':[],"
@@ -1230,8 +1683,9 @@ static void test_deep_nesting(void **state)
 
     (void)state;
     assert_non_null(json);
-    n += (size_t)sprintf(json + n, "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"django\","
-                                   "\"securityContext\":");
+    n += (size_t)sprintf(json + n,
+                         "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"django\","
+                         "\"securityContext\":");
     for (int i = 0; i < DEPTH; i++)
         json[n++] = '[';
     for (int i = 0; i < DEPTH; i++)
@@ -1258,7 +1712,8 @@ static void test_huge_lists(void **state)
     cJSON *doc = parse_quoted(POD("'containers':[]"));
     cJSON *containers = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "spec"), "template"),
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "spec"),
+                                             "template"),
             "spec"),
         "containers");
     cJSON *env = cJSON_CreateArray();
@@ -1277,8 +1732,8 @@ static void test_huge_lists(void **state)
         snprintf(name, sizeof(name), "c%d", i);
         assert_non_null(cJSON_AddStringToObject(c, "name", name));
         assert_non_null(cJSON_AddObjectToObject(c, "securityContext"));
-        assert_non_null(cJSON_AddTrueToObject(cJSON_GetObjectItemCaseSensitive(c, "securityContext"),
-                                              "privileged"));
+        assert_non_null(cJSON_AddTrueToObject(
+            cJSON_GetObjectItemCaseSensitive(c, "securityContext"), "privileged"));
         assert_true(cJSON_AddItemToArray(containers, c));
         c = cJSON_CreateObject();
         assert_non_null(c);
