@@ -1215,11 +1215,13 @@ static int apply_key(struct walk *w, enum top_key k, const cJSON *v, struct poli
 /* see policy.h */
 int policy_apply(struct policy *p, const cJSON *doc, struct diag *d)
 {
-    struct walk w = {.d = d};
+    struct diag local;
+    struct walk w = {.d = d ? d : &local};
     const cJSON *v[K_COUNT];
     struct policy *work;
     int rc = -1;
 
+    d = w.d;
     if (!cJSON_IsObject(doc))
         return diag_set(d, "", "a policy document must be an object, got %s",
                         json_type_name(doc));
