@@ -33,7 +33,7 @@
  *     maximum:  {cpu: "4", memory: 4Gi}    not negative; requests <= limits <= maximum
  *   securityContext:
  *     runAsUser: 1000                      1..2147483647 (0 is root: refused)
- *     seccompProfile: RuntimeDefault       RuntimeDefault | Localhost
+ *     seccompProfile: RuntimeDefault       RuntimeDefault only (what mutation adds)
  *     allowedCapabilities: [NET_BIND_SERVICE]    replaces the list; [A-Z0-9_]+
  *   annotations:                           replaces the default set wholesale; keys
  *     prometheus.io/scrape: "true"         are annotation keys, values must be strings
@@ -916,10 +916,13 @@ static int parse_security_context(struct walk *w, const cJSON *obj, struct polic
 
         if (enter(w, "seccompProfile") < 0 || get_string(w, v[1], profile, sizeof(profile)) < 0)
             return -1;
-        /* the Pod Security Standards "restricted" profile allows only these */
-        if (strcmp(profile, "RuntimeDefault") != 0 && strcmp(profile, "Localhost") != 0)
-            return fail(w, "seccompProfile %s is not allowed (expected RuntimeDefault or "
-                           "Localhost)",
+        /* restricted allows RuntimeDefault and Localhost, but mutation adds
+         * this type alone and Localhost needs a per-node localhostProfile the
+         * policy cannot know: objects may still use Localhost (validation
+         * accepts it) */
+        if (strcmp(profile, "RuntimeDefault") != 0)
+            return fail(w, "seccompProfile %s is not supported (expected RuntimeDefault; objects may "
+                           "still set Localhost themselves)",
                         quote_str(profile, q, sizeof(q)));
         memcpy(p->seccomp_profile, profile, sizeof(profile));
         leave(w);

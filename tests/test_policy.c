@@ -361,8 +361,8 @@ static const struct layer_case {
     {"{\"resources\":{\"requests\":{\"memory\":1e8}}}",
      {{"/resources/requests", "memory", "\"100000000\""}}},
     {"{\"securityContext\":{\"runAsUser\":10001}}", {{"/securityContext", "runAsUser", "10001"}}},
-    {"{\"securityContext\":{\"seccompProfile\":\"Localhost\",\"allowedCapabilities\":[]}}",
-     {{"/securityContext", "seccompProfile", "\"Localhost\""},
+    {"{\"securityContext\":{\"seccompProfile\":\"RuntimeDefault\",\"allowedCapabilities\":[]}}",
+     {{"/securityContext", "seccompProfile", "\"RuntimeDefault\""},
       {"/securityContext", "allowedCapabilities", "[]"}}},
     {"{\"securityContext\":{\"allowedCapabilities\":[\"NET_BIND_SERVICE\",\"CHOWN\"]}}",
      {{"/securityContext", "allowedCapabilities", "[\"NET_BIND_SERVICE\",\"CHOWN\"]"}}},
@@ -528,7 +528,9 @@ static const struct bad_doc {
     {"{\"mainContainer\":\"Django\"}", "/mainContainer", "invalid container name \"Django\""},
     {"{\"mainContainer\":\"\"}", "/mainContainer", "invalid container name \"\""},
     {"{\"securityContext\":{\"seccompProfile\":\"Unconfined\"}}", "/securityContext/seccompProfile",
-     "seccompProfile \"Unconfined\" is not allowed (expected RuntimeDefault or Localhost)"},
+     "seccompProfile \"Unconfined\" is not supported (expected RuntimeDefault"},
+    {"{\"securityContext\":{\"seccompProfile\":\"Localhost\"}}", "/securityContext/seccompProfile",
+     "seccompProfile \"Localhost\" is not supported (expected RuntimeDefault"},
     {"{\"securityContext\":{\"allowedCapabilities\":[\"NET_BIND_SERVICE\",\"net_raw\"]}}",
      "/securityContext/allowedCapabilities/1", "invalid entry \"net_raw\": must be a capability name"},
     {"{\"securityContext\":{\"allowedCapabilities\":[\"CHOWN\",\"CHOWN\"]}}",
@@ -860,7 +862,7 @@ static void test_round_trip_custom(void **state)
         "\"readiness\":{\"successThreshold\":2,\"ranges\":{\"successThreshold\":{\"max\":3}}}},"
         "\"resources\":{\"requests\":{\"cpu\":0.25,\"memory\":\"256Mi\"},\"limits\":{\"cpu\":2,"
         "\"memory\":\"2Gi\"},\"maximum\":{\"cpu\":\"8\",\"memory\":\"16Gi\"}},"
-        "\"securityContext\":{\"runAsUser\":65532,\"seccompProfile\":\"Localhost\","
+        "\"securityContext\":{\"runAsUser\":65532,\"seccompProfile\":\"RuntimeDefault\","
         "\"allowedCapabilities\":[]},"
         "\"annotations\":{\"prometheus.io/scrape\":\"true\",\"prometheus.io/port\":\"9100\","
         "\"example.com/a_b\":\"\"},"
