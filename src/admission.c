@@ -1,6 +1,8 @@
 #include "admission.h"
 
+#include <float.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,14 +24,11 @@
  * it leaves out: kubectl prints the message on one line. */
 #define DENY_MESSAGE_MAX ((size_t)32 * 1024)
 
-/* Warnings are cleaned into one arena; storing stops once the arena or the
- * slots run out, which is past the point where they could all be sent, so
- * the rest are only counted. */
+/* Warnings are cleaned into one arena. Storing stops when the arena or the
+ * slots run out (far past what 4096 bytes can carry for warnings of any
+ * real length); later ones are only counted, for the closing summary. */
 #define WARN_ARENA (2 * ADMISSION_WARNINGS_TOTAL_MAX)
 #define WARN_SLOTS (ADMISSION_WARNINGS_TOTAL_MAX / 4)
-/* room one formatted warning gets before it is cleaned and cut to
- * ADMISSION_WARNING_MAX */
-#define WARN_FORMAT_MAX 1024
 
 static const char API_V1[] = "admission.k8s.io/v1";
 static const char API_V1BETA1[] = "admission.k8s.io/v1beta1";
@@ -63,16 +62,16 @@ struct warnings {
     size_t total;
 };
 
-/* A growable string with a hard maximum, for the denial message. */
-struct text {
+/* A growable output buffer: the response body, the patch text, the
+ * denial message. Appends that would pass `max` (0 = no limit) are refused
+ * and set `full`; a failed allocation sets `oom`; either way later appends
+ * do nothing, so callers check once at the end. */
+struct jbuf {
     char *data;
     size_t len;
     size_t cap;
-    /* appends that would make len pass this are refused */
     size_t max;
-    /* an append did not fit under max */
     bool full;
-    /* allocation failed */
     bool oom;
 };
 
@@ -168,25 +167,45 @@ static bool utf8_valid(const char *s, size_t n)
     return true;
 }
 
-/* Copies src into dst (room for ADMISSION_WARNING_MAX + 1 bytes) as one
- * warning the API server accepts: valid UTF-8 (a byte that starts no valid
- * sequence becomes '?'), control characters (C0, DEL, C1) as spaces, and at
- * most ADMISSION_WARNING_MAX bytes — longer text is cut on a character
- * boundary and ends with "...". Bytes, not characters, are counted, so the
- * limit holds however the API server counts. Returns the length. */
-static size_t warning_clean(char *dst, const char *src)
-{
-    const unsigned char *s = (const unsigned char *)src;
-    size_t n = strlen(src), i = 0, len = 0;
+/* Cleans text into a warning the API server accepts: valid UTF-8 (a byte
+ * that starts no valid sequence becomes '?'), control characters (C0, DEL,
+ * C1) as spaces, and at most ADMISSION_WARNING_MAX bytes — longer text is
+ * cut on a character boundary and ends with "...". Bytes, not characters,
+ * are counted, so the limit holds however the API server counts. Text is
+ * fed in pieces; dst has room for ADMISSION_WARNING_MAX + 1 bytes. */
+struct cleaner {
+    char *dst;
+    size_t len;
     /* where the text is cut if it turns out too long: the end of the last
      * character that still leaves room for "..." */
-    size_t cut = 0;
+    size_t cut;
+    bool done;
+};
 
-    while (i < n) {
-        size_t k = utf8_sequence(s + i, n - i);
+static void clean_feed(struct cleaner *c, const char *src)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    size_t n = strlen(src), i = 0;
+
+    while (i < n && !c->done) {
         const unsigned char *ch = s + i;
         unsigned char repl = 0;
+        size_t k, outk, run = 0;
 
+        /* printable ASCII, the common case, is copied in runs */
+        while (i + run < n && s[i + run] >= 0x20 && s[i + run] < 0x7F &&
+               c->len + run < ADMISSION_WARNING_MAX)
+            run++;
+        if (run) {
+            /* every byte of the run ends a character */
+            if (c->len < ADMISSION_WARNING_MAX - 3)
+                c->cut = c->len + run < ADMISSION_WARNING_MAX - 3 ? c->len + run : ADMISSION_WARNING_MAX - 3;
+            memcpy(c->dst + c->len, s + i, run);
+            c->len += run;
+            i += run;
+            continue;
+        }
+        k = utf8_sequence(ch, n - i);
         if (!k) {
             repl = '?';
             k = 1;
@@ -195,48 +214,54 @@ static size_t warning_clean(char *dst, const char *src)
         } else if (k == 2 && ch[0] == 0xC2 && ch[1] < 0xA0) {
             repl = ' ';
         }
-        size_t outk = repl ? 1 : k;
-        if (len + outk > ADMISSION_WARNING_MAX) {
-            memcpy(dst + cut, "...", 3);
-            dst[cut + 3] = '\0';
-            return cut + 3;
+        outk = repl ? 1 : k;
+        if (c->len + outk > ADMISSION_WARNING_MAX) {
+            memcpy(c->dst + c->cut, "...", 3);
+            c->len = c->cut + 3;
+            c->done = true;
+            break;
         }
         if (repl)
-            dst[len] = (char)repl;
+            c->dst[c->len] = (char)repl;
         else
-            memcpy(dst + len, ch, k);
-        len += outk;
-        if (len <= ADMISSION_WARNING_MAX - 3)
-            cut = len;
+            memcpy(c->dst + c->len, ch, k);
+        c->len += outk;
+        if (c->len <= ADMISSION_WARNING_MAX - 3)
+            c->cut = c->len;
         i += k;
     }
-    dst[len] = '\0';
-    return len;
 }
 
-static void warnings_add(struct warnings *w, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void warnings_add(struct warnings *w, ...) __attribute__((sentinel));
 
-/* Formats, cleans and stores one warning; an empty one is dropped. */
-static void warnings_add(struct warnings *w, const char *fmt, ...)
+/* Stores one warning made of the strings given (NULL ends the list),
+ * cleaned; an empty one is dropped. */
+static void warnings_add(struct warnings *w, ...)
 {
-    char text[WARN_FORMAT_MAX];
+    struct cleaner c = {w->arena + w->used, 0, 0, false};
+    bool room = w->stored < WARN_SLOTS && WARN_ARENA - w->used >= ADMISSION_WARNING_MAX + 1;
+    const char *part;
+    bool empty = true;
     va_list ap;
-    size_t len;
 
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
+    va_start(ap, w);
+    while ((part = va_arg(ap, const char *))) {
+        if (part[0])
+            empty = false;
+        if (room)
+            clean_feed(&c, part);
+    }
     va_end(ap);
-    if (!text[0])
+    if (empty)
         return;
     w->total++;
-    if (w->stored == WARN_SLOTS || WARN_ARENA - w->used < ADMISSION_WARNING_MAX + 1)
+    if (!room)
         return;
-    len = warning_clean(w->arena + w->used, text);
+    c.dst[c.len] = '\0';
     w->off[w->stored] = (uint16_t)w->used;
-    w->len[w->stored] = (uint16_t)len;
+    w->len[w->stored] = (uint16_t)c.len;
     w->stored++;
-    w->used += len + 1;
+    w->used += c.len + 1;
 }
 
 static int summary_format(char *buf, size_t cap, size_t hidden)
@@ -270,114 +295,246 @@ static void warnings_fit(const struct warnings *w, size_t *shown, char *summary,
     summary_format(summary, cap, w->total - k);
 }
 
-static void text_append(struct text *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Appends to t; sets t->full instead when the result would pass t->max
- * (the caller then says how much it left out). */
-static void text_append(struct text *t, const char *fmt, ...)
+/* Makes room for n more bytes and a NUL. */
+static bool jb_reserve(struct jbuf *b, size_t n)
 {
-    va_list ap;
-    int n;
+    size_t ncap;
+    char *data;
 
-    if (t->full || t->oom)
-        return;
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        t->oom = true;
-        return;
+    if (b->oom || b->full)
+        return false;
+    if (b->max && b->len + n > b->max) {
+        b->full = true;
+        return false;
     }
-    if (t->len + (size_t)n > t->max) {
-        t->full = true;
-        return;
-    }
-    if (t->len + (size_t)n + 1 > t->cap) {
-        size_t ncap = t->cap ? t->cap : 1024;
-        char *data;
-        while (ncap < t->len + (size_t)n + 1)
-            ncap *= 2;
-        data = realloc(t->data, ncap);
-        if (!data) {
-            t->oom = true;
-            return;
+    if (b->cap - b->len > n)
+        return true;
+    ncap = b->cap ? b->cap : 512;
+    while (ncap - b->len <= n) {
+        if (ncap > SIZE_MAX / 2) {
+            b->oom = true;
+            return false;
         }
-        t->data = data;
-        t->cap = ncap;
+        ncap *= 2;
     }
-    va_start(ap, fmt);
-    vsnprintf(t->data + t->len, t->cap - t->len, fmt, ap);
-    va_end(ap);
-    t->len += (size_t)n;
-}
-
-/* Adds item to obj under the constant key; on failure frees item. */
-static bool add(cJSON *obj, const char *key, cJSON *item)
-{
-    if (!item)
-        return false;
-    if (!cJSON_AddItemToObjectCS(obj, key, item)) {
-        cJSON_Delete(item);
+    data = realloc(b->data, ncap);
+    if (!data) {
+        b->oom = true;
         return false;
     }
+    b->data = data;
+    b->cap = ncap;
     return true;
 }
 
-/* Prints root as the response body (compact JSON and "\n"). estimate is a
- * size that usually suffices, so the common case prints once into a buffer
- * of the right size with no reallocation. */
-static int render(struct admission_outcome *out, const cJSON *root, size_t estimate)
+static void jb_put(struct jbuf *b, const char *s, size_t n)
 {
-    char *buf = estimate < INT_MAX / 2 ? malloc(estimate + 2) : NULL;
-    char *printed;
-    size_t n;
+    if (!jb_reserve(b, n))
+        return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
 
-    if (buf && cJSON_PrintPreallocated((cJSON *)root, buf, (int)estimate, false)) {
-        n = strlen(buf);
-        buf[n] = '\n';
-        buf[n + 1] = '\0';
-        out->body = buf;
-        out->body_len = n + 1;
-        return 0;
+#define JB_LIT(b, lit) jb_put((b), (lit), sizeof(lit) - 1)
+
+static void jb_str(struct jbuf *b, const char *s)
+{
+    jb_put(b, s, strlen(s));
+}
+
+static void jb_int(struct jbuf *b, long long v)
+{
+    char digits[24];
+    char *p = digits + sizeof(digits);
+    /* the magnitude as unsigned, so LLONG_MIN negates without overflow */
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    jb_put(b, p, (size_t)(digits + sizeof(digits) - p));
+}
+
+/* s as a JSON string, escaped exactly as cJSON prints it (so the body is
+ * what cJSON_PrintUnformatted would give): \" \\ \b \f \n \r \t, other
+ * control characters as \u00xx, everything else as it is. */
+static void jb_json_string(struct jbuf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = strlen(s);
+    char *o;
+
+    /* worst case: every byte as \u00xx */
+    if (n > SIZE_MAX / 6 - 3 || !jb_reserve(b, n * 6 + 2))
+        return;
+    o = b->data + b->len;
+    *o++ = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char c = *p;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"':
+            *o++ = '"';
+            break;
+        case '\\':
+            *o++ = '\\';
+            break;
+        case '\b':
+            *o++ = 'b';
+            break;
+        case '\f':
+            *o++ = 'f';
+            break;
+        case '\n':
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = 't';
+            break;
+        default:
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 0xF];
+        }
     }
-    free(buf);
-    printed = cJSON_PrintUnformatted(root);
-    if (!printed)
-        return -1;
-    n = strlen(printed);
-    buf = malloc(n + 2);
-    if (!buf) {
-        cJSON_free(printed);
+    *o++ = '"';
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
+}
+
+/* A number as cJSON 1.7 prints it: NaN and infinities as null, otherwise
+ * "%1.15g", or "%1.17g" when that does not read back to (nearly, by
+ * cJSON's own DBL_EPSILON test) the same double. cJSON does this with
+ * sprintf and sscanf for every number, which dominated printing a patch;
+ * integers below 1e15 (every number the engine writes) print the same
+ * digits, and are written directly. */
+static void jb_number(struct jbuf *b, const cJSON *item)
+{
+    double d = item->valuedouble, back, max;
+    char text[32];
+    int n;
+
+    if (isnan(d) || isinf(d)) {
+        JB_LIT(b, "null");
+        return;
+    }
+    /* the range test first: the cast is only defined inside it */
+    if (fabs(d) < 1e15 && d == (double)(long long)d) {
+        if (d == 0 && signbit(d))
+            JB_LIT(b, "-0");
+        else
+            jb_int(b, (long long)d);
+        return;
+    }
+    n = snprintf(text, sizeof(text), "%1.15g", d);
+    back = strtod(text, NULL);
+    max = fabs(back) > fabs(d) ? fabs(back) : fabs(d);
+    if (!(fabs(back - d) <= max * DBL_EPSILON))
+        n = snprintf(text, sizeof(text), "%1.17g", d);
+    jb_put(b, text, (size_t)n);
+}
+
+/* item as compact JSON, byte for byte what cJSON_PrintUnformatted gives.
+ * false on a tree cJSON could not print either (a string without text, an
+ * unknown type, nesting past cJSON's own limit). */
+static bool jb_json(struct jbuf *b, const cJSON *item, int depth)
+{
+    if (depth > CJSON_NESTING_LIMIT)
+        return false;
+    switch (item->type & 0xFF) {
+    case cJSON_NULL:
+        JB_LIT(b, "null");
+        return true;
+    case cJSON_False:
+        JB_LIT(b, "false");
+        return true;
+    case cJSON_True:
+        JB_LIT(b, "true");
+        return true;
+    case cJSON_Number:
+        jb_number(b, item);
+        return true;
+    case cJSON_Raw:
+        if (!item->valuestring)
+            return false;
+        jb_str(b, item->valuestring);
+        return true;
+    case cJSON_String:
+        if (!item->valuestring)
+            return false;
+        jb_json_string(b, item->valuestring);
+        return true;
+    case cJSON_Array:
+        JB_LIT(b, "[");
+        for (const cJSON *c = item->child; c; c = c->next) {
+            if (c != item->child)
+                JB_LIT(b, ",");
+            if (!jb_json(b, c, depth + 1))
+                return false;
+        }
+        JB_LIT(b, "]");
+        return true;
+    case cJSON_Object:
+        JB_LIT(b, "{");
+        for (const cJSON *c = item->child; c; c = c->next) {
+            if (!c->string)
+                return false;
+            if (c != item->child)
+                JB_LIT(b, ",");
+            jb_json_string(b, c->string);
+            JB_LIT(b, ":");
+            if (!jb_json(b, c, depth + 1))
+                return false;
+        }
+        JB_LIT(b, "}");
+        return true;
+    }
+    return false;
+}
+
+/* Hands the finished buffer to out as the body, after the closing "\n". */
+static int jb_finish(struct jbuf *b, struct admission_outcome *out)
+{
+    JB_LIT(b, "\n");
+    if (b->oom || b->full) {
+        free(b->data);
         return -1;
     }
-    memcpy(buf, printed, n);
-    cJSON_free(printed);
-    buf[n] = '\n';
-    buf[n + 1] = '\0';
-    out->body = buf;
-    out->body_len = n + 1;
+    free(out->body);
+    out->body = b->data;
+    out->body_len = b->len;
     return 0;
 }
 
 /* see admission.h */
 int admission_error(int http_status, const char *message, struct admission_outcome *out)
 {
-    cJSON *root = cJSON_CreateObject();
-    int rc = -1;
+    struct jbuf b = {0};
 
     free(out->body);
     out->body = NULL;
     out->body_len = 0;
     out->http_status = http_status;
     out->decision = DECISION_ERROR;
-    if (!root)
-        return -1;
-    if (add(root, "code", cJSON_CreateNumber(http_status)) &&
-        add(root, "error", cJSON_CreateStringReference(message)))
-        rc = render(out, root, 64 + 2 * strlen(message));
-    cJSON_Delete(root);
-    return rc;
+    JB_LIT(&b, "{\"code\":");
+    jb_int(&b, http_status);
+    JB_LIT(&b, ",\"error\":");
+    jb_json_string(&b, message);
+    JB_LIT(&b, "}");
+    return jb_finish(&b, out);
 }
 
 static int bad_request(struct admission_outcome *out, const char *fmt, ...)
@@ -535,64 +692,79 @@ static void name_from_object(struct admission_outcome *out, const cJSON *object)
     copy_field(out->name, name);
 }
 
-/* Builds and prints the AdmissionReview answer. patch (base64, may be NULL),
- * the warnings and message are borrowed. status_code 0 = allowed. */
-static int respond(struct admission_outcome *out, const struct envelope *env, const char *patch,
-                   size_t patch_len, const struct warnings *w, int status_code, const char *reason,
-                   const char *message)
+/* Writes the AdmissionReview answer: apiVersion, kind, response {uid,
+ * allowed, patchType, patch, warnings, status}, in that order, compact, as
+ * cJSON_PrintUnformatted would print it. patch_json (the ops as JSON text,
+ * may be NULL), the warnings and message are borrowed. status_code 0 =
+ * allowed. */
+static int respond(struct admission_outcome *out, const struct envelope *env, const struct jbuf *patch_json,
+                   const struct warnings *w, int status_code, const char *reason, const char *message)
 {
-    cJSON *root = cJSON_CreateObject(), *resp = NULL, *list, *status;
-    char summary[160];
-    size_t shown = 0, estimate = 256 + 2 * strlen(env->uid) + patch_len;
-    int rc = -1;
+    struct jbuf b = {0};
+    size_t estimate = 256 + strlen(env->uid) + (message ? strlen(message) : 0);
 
-    if (!root)
+    if (patch_json)
+        estimate += (patch_json->len + 2) / 3 * 4;
+    if (w)
+        estimate += w->used + 8 * w->stored + 160;
+    if (!jb_reserve(&b, estimate))
         return -1;
-    if (!add(root, "apiVersion", cJSON_CreateStringReference(env->api_version)) ||
-        !add(root, "kind", cJSON_CreateStringReference("AdmissionReview")) ||
-        !add(root, "response", resp = cJSON_CreateObject()) ||
-        !add(resp, "uid", cJSON_CreateStringReference(env->uid)) ||
-        !add(resp, "allowed", cJSON_CreateBool(status_code == 0)))
-        goto out;
-    if (patch && (!add(resp, "patchType", cJSON_CreateStringReference("JSONPatch")) ||
-                  !add(resp, "patch", cJSON_CreateStringReference(patch))))
-        goto out;
+    JB_LIT(&b, "{\"apiVersion\":");
+    jb_json_string(&b, env->api_version);
+    JB_LIT(&b, ",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":");
+    jb_json_string(&b, env->uid);
+    if (status_code == 0)
+        JB_LIT(&b, ",\"allowed\":true");
+    else
+        JB_LIT(&b, ",\"allowed\":false");
+    if (patch_json) {
+        size_t n = patch_json->len, room = (n + 2) / 3 * 4;
+        int written;
+        if (n > (size_t)INT_MAX / 4 * 3 - 3)
+            goto fail;
+        JB_LIT(&b, ",\"patchType\":\"JSONPatch\",\"patch\":\"");
+        /* base64 straight into the body: its alphabet needs no escaping */
+        if (!jb_reserve(&b, room))
+            goto fail;
+        written = EVP_EncodeBlock((unsigned char *)b.data + b.len, (const unsigned char *)patch_json->data,
+                                  (int)n);
+        if (written < 0)
+            goto fail;
+        b.len += (size_t)written;
+        JB_LIT(&b, "\"");
+    }
     if (w && w->total) {
+        char summary[160];
+        size_t shown;
         warnings_fit(w, &shown, summary, sizeof(summary));
-        if (!add(resp, "warnings", list = cJSON_CreateArray()))
-            goto out;
+        JB_LIT(&b, ",\"warnings\":[");
         for (size_t i = 0; i < shown; i++) {
-            cJSON *s = cJSON_CreateStringReference(w->arena + w->off[i]);
-            if (!s || !cJSON_AddItemToArray(list, s)) {
-                cJSON_Delete(s);
-                goto out;
-            }
-            /* quotes and backslashes print as two bytes */
-            estimate += 2 * w->len[i] + 4;
+            if (i)
+                JB_LIT(&b, ",");
+            jb_json_string(&b, w->arena + w->off[i]);
         }
         if (summary[0]) {
-            cJSON *s = cJSON_CreateString(summary);
-            if (!s || !cJSON_AddItemToArray(list, s)) {
-                cJSON_Delete(s);
-                goto out;
-            }
-            estimate += strlen(summary) + 4;
+            if (shown)
+                JB_LIT(&b, ",");
+            jb_json_string(&b, summary);
         }
+        JB_LIT(&b, "]");
     }
     if (status_code) {
-        if (!add(resp, "status", status = cJSON_CreateObject()) ||
-            !add(status, "status", cJSON_CreateStringReference("Failure")) ||
-            !add(status, "code", cJSON_CreateNumber(status_code)) ||
-            !add(status, "reason", cJSON_CreateStringReference(reason)) ||
-            !add(status, "message", cJSON_CreateStringReference(message)))
-            goto out;
-        estimate += 2 * strlen(message);
+        JB_LIT(&b, ",\"status\":{\"status\":\"Failure\",\"code\":");
+        jb_int(&b, status_code);
+        JB_LIT(&b, ",\"reason\":");
+        jb_json_string(&b, reason);
+        JB_LIT(&b, ",\"message\":");
+        jb_json_string(&b, message);
+        JB_LIT(&b, "}");
     }
+    JB_LIT(&b, "}}");
     out->http_status = 200;
-    rc = render(out, root, estimate);
-out:
-    cJSON_Delete(root);
-    return rc;
+    return jb_finish(&b, out);
+fail:
+    free(b.data);
+    return -1;
 }
 
 /* A Deployment (or Scale) the engine cannot read: the API server's own
@@ -606,28 +778,7 @@ static int deny_malformed(struct admission_outcome *out, const struct envelope *
 
     out->decision = DECISION_DENIED;
     snprintf(message, sizeof(message), "django-admission: %s", diag_format(d, where, sizeof(where)));
-    return respond(out, env, NULL, 0, NULL, 400, "BadRequest", message);
-}
-
-static int base64_encode(const char *in, size_t n, char **out, size_t *out_len)
-{
-    size_t cap;
-    int written;
-
-    if (n > (size_t)INT_MAX / 4 * 3 - 3)
-        return -1;
-    cap = (n + 2) / 3 * 4 + 1;
-    *out = malloc(cap);
-    if (!*out)
-        return -1;
-    written = EVP_EncodeBlock((unsigned char *)*out, (const unsigned char *)in, (int)n);
-    if (written < 0) {
-        free(*out);
-        *out = NULL;
-        return -1;
-    }
-    *out_len = (size_t)written;
-    return 0;
+    return respond(out, env, NULL, NULL, 400, "BadRequest", message);
 }
 
 /* The mutating answer for a selected Deployment. */
@@ -636,9 +787,8 @@ static int review_mutate(const struct policy *p, const struct envelope *env,
 {
     struct mutation m = {0};
     struct warnings *w = NULL;
+    struct jbuf ops = {0};
     struct diag d;
-    char *ops_text = NULL, *patch = NULL;
-    size_t patch_len = 0;
     int rc = -1;
 
     diag_clear(&d);
@@ -649,82 +799,96 @@ static int review_mutate(const struct policy *p, const struct envelope *env,
     out->decision = DECISION_ALLOWED;
     out->patch_ops = (size_t)cJSON_GetArraySize(m.ops);
     if (out->patch_ops == 0) {
-        rc = respond(out, env, NULL, 0, NULL, 0, NULL, NULL);
+        rc = respond(out, env, NULL, NULL, 0, NULL, NULL);
         goto out;
     }
-    ops_text = cJSON_PrintUnformatted(m.ops);
-    if (!ops_text || base64_encode(ops_text, strlen(ops_text), &patch, &patch_len) < 0)
+    if (!jb_json(&ops, m.ops, 0) || ops.oom)
         goto out;
     w = malloc(sizeof(*w));
     if (!w)
         goto out;
     w->used = w->stored = w->total = 0;
     for (size_t i = 0; i < m.count; i++)
-        warnings_add(w, "django-admission: %s", m.summaries[i]);
-    rc = respond(out, env, patch, patch_len, w, 0, NULL, NULL);
+        warnings_add(w, "django-admission: ", m.summaries[i], (char *)NULL);
+    rc = respond(out, env, &ops, w, 0, NULL, NULL);
 out:
     free(w);
-    free(patch);
-    cJSON_free(ops_text);
+    free(ops.data);
     mutation_free(&m);
     return rc;
 }
 
 /* Warnings for the validating answer: what the exemption annotation did,
- * then every warn-level violation. */
+ * then every warn-level violation as "[rule] container: message". */
 static void collect_warnings(const struct findings *f, struct warnings *w)
 {
     for (int id = 0; id < RULE_COUNT; id++)
         if (f->refused[id])
-            warnings_add(w, "exemption of %s refused: the policy does not allow exempting it",
-                         rules_get((enum rule_id)id)->name);
+            warnings_add(w, "exemption of ", rules_get((enum rule_id)id)->name,
+                         " refused: the policy does not allow exempting it", (char *)NULL);
     for (int id = 0; id < RULE_COUNT; id++)
         if (f->used[id])
-            warnings_add(w, "%s%s", EXEMPT_NOTE, rules_get((enum rule_id)id)->name);
-    if (f->unknown_exemptions)
-        warnings_add(w, "%s names %zu unknown rule%s, ignored", ENGINE_EXEMPT_ANNOTATION,
-                     f->unknown_exemptions, f->unknown_exemptions == 1 ? "" : "s");
+            warnings_add(w, EXEMPT_NOTE, rules_get((enum rule_id)id)->name, (char *)NULL);
+    if (f->unknown_exemptions) {
+        char note[160];
+        snprintf(note, sizeof(note), "%s names %zu unknown rule%s, ignored", ENGINE_EXEMPT_ANNOTATION,
+                 f->unknown_exemptions, f->unknown_exemptions == 1 ? "" : "s");
+        warnings_add(w, note, (char *)NULL);
+    }
     for (size_t i = 0; i < f->count; i++) {
         const struct violation *v = &f->items[i];
         if (v->action != RULE_WARN)
             continue;
-        if (v->container[0])
-            warnings_add(w, "[%s] %s: %s", rules_get(v->rule)->name, v->container, v->message);
-        else
-            warnings_add(w, "[%s] %s", rules_get(v->rule)->name, v->message);
+        warnings_add(w, "[", rules_get(v->rule)->name, "] ", v->container, v->container[0] ? ": " : "",
+                     v->message, (char *)NULL);
     }
 }
 
 /* "django-admission denied Deployment shop/web: 2 violations: [rule]
  * container django: message (/pointer); ..." — every violation, enforce and
- * warn (those marked so), so one kubectl error shows all there is to fix. */
+ * warn (those marked so), so one kubectl error shows all there is to fix.
+ * Past DENY_MESSAGE_MAX it says how many it left out. */
 static void deny_message(const struct findings *f, const char *what, const struct admission_outcome *out,
-                         struct text *t)
+                         struct jbuf *t)
 {
     size_t total = f->count + f->dropped, listed = 0;
+    char count[64];
 
     /* room for the tail that counts what is left out */
     t->max = DENY_MESSAGE_MAX - 128;
-    text_append(t, "django-admission denied %s ", what);
-    if (out->namespace_[0] && out->name[0])
-        text_append(t, "%s/%s", out->namespace_, out->name);
-    else if (out->name[0])
-        text_append(t, "%s", out->name);
-    else
-        text_append(t, "(unnamed)");
-    text_append(t, ": %zu violation%s: ", total, total == 1 ? "" : "s");
+    JB_LIT(t, "django-admission denied ");
+    jb_str(t, what);
+    JB_LIT(t, " ");
+    if (out->namespace_[0] && out->name[0]) {
+        jb_str(t, out->namespace_);
+        JB_LIT(t, "/");
+    }
+    jb_str(t, out->name[0] ? out->name : "(unnamed)");
+    snprintf(count, sizeof(count), ": %zu violation%s: ", total, total == 1 ? "" : "s");
+    jb_str(t, count);
     for (size_t i = 0; i < f->count && !t->full; i++) {
         const struct violation *v = &f->items[i];
         size_t mark = t->len;
-        text_append(t, "%s[%s%s] ", i ? "; " : "", rules_get(v->rule)->name,
-                    v->action == RULE_WARN ? " (warn)" : "");
-        if (v->container[0])
-            text_append(t, "container %s: ", v->container);
-        text_append(t, "%s", v->message);
-        if (v->pointer[0])
-            text_append(t, " (%s)", v->pointer);
+        if (i)
+            JB_LIT(t, "; ");
+        JB_LIT(t, "[");
+        jb_str(t, rules_get(v->rule)->name);
+        if (v->action == RULE_WARN)
+            JB_LIT(t, " (warn)");
+        JB_LIT(t, "] ");
+        if (v->container[0]) {
+            JB_LIT(t, "container ");
+            jb_str(t, v->container);
+            JB_LIT(t, ": ");
+        }
+        jb_str(t, v->message);
+        if (v->pointer[0]) {
+            JB_LIT(t, " (");
+            jb_str(t, v->pointer);
+            JB_LIT(t, ")");
+        }
         if (t->full) {
-            /* drop the partial entry, keep room for the tail */
+            /* drop the partial entry; the tail counts it */
             t->len = mark;
             t->data[t->len] = '\0';
             break;
@@ -734,8 +898,9 @@ static void deny_message(const struct findings *f, const char *what, const struc
     if (listed < total) {
         t->full = false;
         t->max = DENY_MESSAGE_MAX;
-        text_append(t, "; and %zu more not shown; run django-admission check for the full list",
-                    total - listed);
+        snprintf(count, sizeof(count), "; and %zu more not shown", total - listed);
+        jb_str(t, count);
+        JB_LIT(t, "; run django-admission check for the full list");
     }
 }
 
@@ -744,7 +909,7 @@ static void deny_message(const struct findings *f, const char *what, const struc
 static int judge(const struct envelope *env, const char *what, struct admission_outcome *out)
 {
     struct warnings *w = malloc(sizeof(*w));
-    struct text t = {0};
+    struct jbuf t = {0};
     int rc = -1;
 
     if (!w)
@@ -753,14 +918,14 @@ static int judge(const struct envelope *env, const char *what, struct admission_
     collect_warnings(&out->findings, w);
     if (findings_count_action(&out->findings, RULE_ENFORCE) == 0) {
         out->decision = DECISION_ALLOWED;
-        rc = respond(out, env, NULL, 0, w, 0, NULL, NULL);
+        rc = respond(out, env, NULL, w, 0, NULL, NULL);
         goto out;
     }
     out->decision = DECISION_DENIED;
     deny_message(&out->findings, what, out, &t);
-    if (t.oom || !t.data)
+    if (t.oom || t.full || !t.data)
         goto out;
-    rc = respond(out, env, NULL, 0, w, 403, "Forbidden", t.data);
+    rc = respond(out, env, NULL, w, 403, "Forbidden", t.data);
 out:
     free(t.data);
     free(w);
@@ -787,12 +952,12 @@ static int review_scale(const struct policy *p, enum admission_mode mode, const 
     bool selected = false;
 
     if (mode == ADMISSION_MUTATE)
-        return respond(out, env, NULL, 0, NULL, 0, NULL, NULL);
+        return respond(out, env, NULL, NULL, 0, NULL, NULL);
     diag_clear(&d);
     if (engine_validate_scale(p, env->object, &selected, &out->findings, &d) < 0)
         return deny_malformed(out, env, &d);
     if (!selected)
-        return respond(out, env, NULL, 0, NULL, 0, NULL, NULL);
+        return respond(out, env, NULL, NULL, 0, NULL, NULL);
     return judge(env, "scaling of Deployment", out);
 }
 
@@ -834,7 +999,7 @@ int admission_review(const struct policy *p, enum admission_mode mode, const cha
 
     out->http_status = 200;
     if (strcmp(env.operation, "CREATE") != 0 && strcmp(env.operation, "UPDATE") != 0) {
-        rc = respond(out, &env, NULL, 0, NULL, 0, NULL, NULL);
+        rc = respond(out, &env, NULL, NULL, 0, NULL, NULL);
         goto out;
     }
     if (env.is_scale) {
@@ -846,7 +1011,7 @@ int admission_review(const struct policy *p, enum admission_mode mode, const cha
         goto out;
     }
     if (env.other_subresource || !env.is_deployment) {
-        rc = respond(out, &env, NULL, 0, NULL, 0, NULL, NULL);
+        rc = respond(out, &env, NULL, NULL, 0, NULL, NULL);
         goto out;
     }
     if (!cJSON_IsObject(env.object)) {
@@ -855,7 +1020,7 @@ int admission_review(const struct policy *p, enum admission_mode mode, const cha
     }
     name_from_object(out, env.object);
     if (!engine_selects(p, env.object)) {
-        rc = respond(out, &env, NULL, 0, NULL, 0, NULL, NULL);
+        rc = respond(out, &env, NULL, NULL, 0, NULL, NULL);
         goto out;
     }
     rc = mode == ADMISSION_VALIDATE ? review_validate(p, &env, out) : review_mutate(p, &env, out);

@@ -18,6 +18,29 @@
 
 static struct policy policy;
 
+/* the module's cleaner on one string; returns the length of dst */
+static size_t warning_clean(char *dst, const char *src)
+{
+    struct cleaner c = {dst, 0, 0, false};
+
+    clean_feed(&c, src);
+    dst[c.len] = '\0';
+    return c.len;
+}
+
+static void add_warning(struct warnings *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add_warning(struct warnings *w, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    warnings_add(w, text, (char *)NULL);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -59,6 +82,23 @@ static cJSON *fixture_json(const char *name)
     return doc;
 }
 
+/* Oracle for the hand-written JSON: the body is byte for byte what cJSON
+ * prints for the document it parses to, and one "\n". */
+static void assert_as_cjson_prints(const char *body, size_t len)
+{
+    cJSON *doc = cJSON_ParseWithLength(body, len);
+    char *printed;
+
+    assert_non_null(doc);
+    printed = cJSON_PrintUnformatted(doc);
+    assert_non_null(printed);
+    assert_int_equal(strlen(printed) + 1, len);
+    assert_memory_equal(printed, body, len - 1);
+    assert_int_equal(body[len - 1], '\n');
+    cJSON_free(printed);
+    cJSON_Delete(doc);
+}
+
 /* Runs the review and checks what holds for every answer: rc 0, a body
  * that is exactly body_len bytes and ends in one "\n". */
 static void run(enum admission_mode mode, const char *body, size_t len, struct admission_outcome *out)
@@ -69,6 +109,7 @@ static void run(enum admission_mode mode, const char *body, size_t len, struct a
     assert_true(out->body_len >= 2);
     assert_int_equal(out->body[out->body_len - 1], '\n');
     assert_true(out->body[out->body_len - 2] != '\n');
+    assert_as_cjson_prints(out->body, out->body_len);
 }
 
 static void run_json(enum admission_mode mode, const cJSON *review, struct admission_outcome *out)
@@ -220,6 +261,7 @@ static void check_bad(const char *body, size_t len, const char *message)
             assert_string_equal(out.body, expected);
         }
         assert_int_equal(out.body_len, strlen(out.body));
+        assert_as_cjson_prints(out.body, out.body_len);
         admission_outcome_free(&out);
     }
 }
@@ -415,9 +457,12 @@ static void test_echo_v1beta1(void **state)
     check_echo("review-django-v1beta1.json", "admission.k8s.io/v1beta1", "b7f1c2e0-1111-4a2b-9c3d-000000000001");
 }
 
-/* base64 text -> the JSON it encodes */
-static cJSON *decode_patch(const char *b64)
+/* base64 text -> the JSON it encodes, which must be the text cJSON prints
+ * for `ops` */
+static cJSON *decode_patch(const char *b64, const cJSON *ops)
 {
+    char *printed = cJSON_PrintUnformatted(ops);
+
     size_t n = strlen(b64), pad = 0;
     unsigned char *raw;
     int got;
@@ -433,6 +478,10 @@ static cJSON *decode_patch(const char *b64)
         pad++;
     if (n > 1 && b64[n - 2] == '=')
         pad++;
+    assert_non_null(printed);
+    assert_int_equal((size_t)got - pad, strlen(printed));
+    assert_memory_equal(raw, printed, strlen(printed));
+    cJSON_free(printed);
     doc = cJSON_ParseWithLength((const char *)raw, (size_t)got - pad);
     assert_non_null(doc);
     free(raw);
@@ -459,7 +508,7 @@ static void test_patch_is_engine_ops(void **state)
     assert_members(resp, "uid,allowed,patchType,patch,warnings");
     assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(resp, "allowed")));
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(resp, "patchType")->valuestring, "JSONPatch");
-    patch = decode_patch(cJSON_GetObjectItemCaseSensitive(resp, "patch")->valuestring);
+    patch = decode_patch(cJSON_GetObjectItemCaseSensitive(resp, "patch")->valuestring, m.ops);
     assert_true(cJSON_IsArray(patch));
     assert_true(cJSON_Compare(patch, m.ops, true));
     assert_int_equal(out.patch_ops, (size_t)cJSON_GetArraySize(m.ops));
@@ -469,7 +518,7 @@ static void test_patch_is_engine_ops(void **state)
     assert_int_equal(cJSON_GetArraySize(warnings), (int)m.count);
     for (size_t i = 0; i < m.count; i++) {
         char expected[ADMISSION_WARNING_MAX + 1];
-        char full[WARN_FORMAT_MAX];
+        char full[2048];
         snprintf(full, sizeof(full), "django-admission: %s", m.summaries[i]);
         warning_clean(expected, full);
         assert_string_equal(cJSON_GetArrayItem(warnings, (int)i)->valuestring, expected);
@@ -862,6 +911,19 @@ static void test_warning_clean(void **state)
     /* a 4-byte character across the cut */
     warning_clean(out, repeat(in, "a", 115, "\xf0\x9f\x98\x80zz"));
     assert_string_equal(out, repeat(expected, "a", 115, "..."));
+    /* ASCII after multi-byte characters, around the cut */
+    warning_clean(out, repeat(in, "\xc3\xa9", 58, "abcdef"));
+    assert_string_equal(out, repeat(expected, "\xc3\xa9", 58, "a..."));
+    warning_clean(out, repeat(in, "\xe2\x82\xac", 39, "\xc3\xa9" "abc"));
+    assert_string_equal(out, repeat(expected, "\xe2\x82\xac", 39, "..."));
+    assert_int_equal(warning_clean(out, repeat(in, "\xe2\x82\xac", 40, "")), 120);
+    warning_clean(out, repeat(in, "\xe2\x82\xac", 40, "x"));
+    assert_string_equal(out, repeat(expected, "\xe2\x82\xac", 39, "..."));
+    warning_clean(out, repeat(in, "\xc3\xa9", 59, "abc"));
+    assert_string_equal(out, repeat(expected, "\xc3\xa9", 58, "..."));
+    /* a control character inside an ASCII run */
+    warning_clean(out, repeat(in, "a", 118, "\x01" "b"));
+    assert_string_equal(out, repeat(expected, "a", 118, " b"));
     /* all multi-byte: never a split character */
     for (size_t n = 30; n < 70; n++) {
         size_t len = warning_clean(out, repeat(in, "\xe4\xb8\xad", n, ""));
@@ -874,6 +936,89 @@ static void test_warning_clean(void **state)
     }
 }
 
+/* the patch writer against cJSON's printer, on values the engine could
+ * put in a patch and some it never would */
+static void test_json_writer(void **state)
+{
+    static const char *const docs[] = {
+        "null", "true", "false", "0", "-0", "1", "-1", "2147483647", "-2147483648", "2147483648",
+        "4294967296", "123456789012345678", "0.5", "-1.25", "0.1", "3.14159265358979", "1e300", "-1e-300",
+        "5e-324", "1.7976931348623157e308", "999999999999999", "-999999999999999", "1000000000000000", "1e16", "9007199254740993", "-0.5", "1e-5", "100000", "12.0", "\"\"", "\"plain\"", "\"q\\\"b\\\\s/\"",
+        "\"\\b\\f\\n\\r\\t\\u0001\\u001f\\u007f\"", "\"\xc3\xbc\xe4\xb8\xad\xf0\x9f\x98\x80\"",
+        "\"\\u00e9\\ud83d\\ude00\"", "[]", "{}", "[[],{},[[[]]]]",
+        "{\"a\":1,\"a\":2,\"\":{\"~1/\":[null,true,false]}}",
+        "[{\"op\":\"add\",\"path\":\"/spec/template/metadata/annotations/prometheus.io~1scrape\",\"value\":\"true\"}]",
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        cJSON *doc = cJSON_Parse(docs[i]);
+        struct jbuf b = {0};
+        char *printed;
+
+        print_message("doc %s\n", docs[i]);
+        assert_non_null(doc);
+        printed = cJSON_PrintUnformatted(doc);
+        assert_non_null(printed);
+        assert_true(jb_json(&b, doc, 0));
+        assert_false(b.oom);
+        assert_string_equal(b.data, printed);
+        cJSON_free(printed);
+        free(b.data);
+        cJSON_Delete(doc);
+    }
+    /* numbers only made in code */
+    {
+        const double values[] = {NAN, INFINITY, -INFINITY, 1.0 / 3.0, 0.30000000000000004, 1e21, 1e-7};
+        for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+            cJSON *n = cJSON_CreateNumber(values[i]);
+            struct jbuf b = {0};
+            char *printed = cJSON_PrintUnformatted(n);
+            assert_non_null(printed);
+            assert_true(jb_json(&b, n, 0));
+            assert_string_equal(b.data, printed);
+            cJSON_free(printed);
+            free(b.data);
+            cJSON_Delete(n);
+        }
+    }
+    /* nesting past cJSON's limit is refused, not a stack overflow */
+    {
+        cJSON *top = cJSON_CreateArray(), *cur = top;
+        struct jbuf b = {0};
+        for (int i = 0; i < CJSON_NESTING_LIMIT + 5; i++) {
+            cJSON *next = cJSON_CreateArray();
+            assert_true(cJSON_AddItemToArray(cur, next));
+            cur = next;
+        }
+        assert_false(jb_json(&b, top, 0));
+        free(b.data);
+        cJSON_Delete(top);
+    }
+}
+
+/* a warning given in pieces is cut where the whole would be */
+static void test_warning_parts(void **state)
+{
+    struct warnings *w = calloc(1, sizeof(*w));
+    char long_part[200], whole[400], expected[ADMISSION_WARNING_MAX + 1];
+
+    (void)state;
+    assert_non_null(w);
+    repeat(long_part, "\xc3\xa9", 70, "");
+    warnings_add(w, "[rule] ", "container\t", long_part, ": tail", (char *)NULL);
+    snprintf(whole, sizeof(whole), "[rule] container\t%s: tail", long_part);
+    warning_clean(expected, whole);
+    assert_int_equal(w->total, 1);
+    assert_string_equal(w->arena + w->off[0], expected);
+    assert_int_equal(w->len[0], strlen(expected));
+    assert_true(w->len[0] <= ADMISSION_WARNING_MAX);
+    assert_string_equal(expected + strlen(expected) - 3, "...");
+    /* empty pieces only: no warning */
+    warnings_add(w, "", "", (char *)NULL);
+    assert_int_equal(w->total, 1);
+    free(w);
+}
+
 static void test_warnings_fit(void **state)
 {
     struct warnings *w = calloc(1, sizeof(*w));
@@ -884,8 +1029,8 @@ static void test_warnings_fit(void **state)
     assert_non_null(w);
     /* few: all of them, no summary */
     for (int i = 0; i < 5; i++)
-        warnings_add(w, "warning %d", i);
-    warnings_add(w, "%s", "");
+        add_warning(w, "warning %d", i);
+    add_warning(w, "%s", "");
     assert_int_equal(w->total, 5);
     warnings_fit(w, &shown, summary, sizeof(summary));
     assert_int_equal(shown, 5);
@@ -894,7 +1039,7 @@ static void test_warnings_fit(void **state)
     /* 100 of 100 bytes: 39 fit with the summary (39 * 100 + 75 <= 4096) */
     memset(w, 0, sizeof(*w));
     for (int i = 0; i < 100; i++)
-        warnings_add(w, "%03d%s", i, repeat(text, "w", 97, ""));
+        add_warning(w, "%03d%s", i, repeat(text, "w", 97, ""));
     assert_int_equal(w->total, 100);
     warnings_fit(w, &shown, summary, sizeof(summary));
     sum = 0;
@@ -909,15 +1054,15 @@ static void test_warnings_fit(void **state)
     /* exactly 4096 in all: no summary */
     memset(w, 0, sizeof(*w));
     for (int i = 0; i < 32; i++)
-        warnings_add(w, "%s", repeat(text, "x", 128, ""));
+        add_warning(w, "%s", repeat(text, "x", 128, ""));
     assert_int_equal(w->len[0], ADMISSION_WARNING_MAX);
     memset(w, 0, sizeof(*w));
     for (int i = 0; i < 64; i++)
-        warnings_add(w, "%s", repeat(text, "y", 64, ""));
+        add_warning(w, "%s", repeat(text, "y", 64, ""));
     warnings_fit(w, &shown, summary, sizeof(summary));
     assert_int_equal(shown, 64);
     assert_string_equal(summary, "");
-    warnings_add(w, "z");
+    add_warning(w, "z");
     warnings_fit(w, &shown, summary, sizeof(summary));
     assert_true(shown < 64);
     assert_string_equal(summary + strlen(summary) - 8, "ull list");
@@ -925,17 +1070,17 @@ static void test_warnings_fit(void **state)
     /* one left out: singular (62 * 64 + 58 + 70 = 4096) */
     memset(w, 0, sizeof(*w));
     for (int i = 0; i < 62; i++)
-        warnings_add(w, "%s", repeat(text, "y", 64, ""));
-    warnings_add(w, "%s", repeat(text, "y", 58, ""));
-    warnings_add(w, "%s", repeat(text, "y", 100, ""));
+        add_warning(w, "%s", repeat(text, "y", 64, ""));
+    add_warning(w, "%s", repeat(text, "y", 58, ""));
+    add_warning(w, "%s", repeat(text, "y", 100, ""));
     warnings_fit(w, &shown, summary, sizeof(summary));
     assert_int_equal(shown, 63);
     assert_string_equal(summary, "1 more warning not shown; run django-admission check for the full list");
     /* 64 * 63 + 70 > 4096: the 64th gives way too, and the summary counts 2 */
     memset(w, 0, sizeof(*w));
     for (int i = 0; i < 64; i++)
-        warnings_add(w, "%s", repeat(text, "y", 63, ""));
-    warnings_add(w, "%s", repeat(text, "y", 100, ""));
+        add_warning(w, "%s", repeat(text, "y", 63, ""));
+    add_warning(w, "%s", repeat(text, "y", 100, ""));
     warnings_fit(w, &shown, summary, sizeof(summary));
     assert_int_equal(shown, 63);
     assert_string_equal(summary, "2 more warnings not shown; run django-admission check for the full list");
@@ -946,9 +1091,9 @@ static void test_warnings_fit(void **state)
         size_t l9 = (size_t)summary_format(NULL, 0, 9), target = ADMISSION_WARNINGS_TOTAL_MAX - l9;
         memset(w, 0, sizeof(*w));
         for (size_t i = 0; i < 41; i++)
-            warnings_add(w, "%s", repeat(text, "v", target / 41 + (i < target % 41), ""));
+            add_warning(w, "%s", repeat(text, "v", target / 41 + (i < target % 41), ""));
         for (size_t i = 0; i < 9; i++)
-            warnings_add(w, "more %zu %s", i, repeat(text, "m", 60, ""));
+            add_warning(w, "more %zu %s", i, repeat(text, "m", 60, ""));
         warnings_fit(w, &shown, summary, sizeof(summary));
         assert_int_equal(shown, 41);
         assert_string_equal(summary, "9 more warnings not shown; run django-admission check for the full list");
@@ -957,7 +1102,7 @@ static void test_warnings_fit(void **state)
     /* thousands of warnings: slots run out, all are still counted */
     memset(w, 0, sizeof(*w));
     for (int i = 0; i < 5000; i++)
-        warnings_add(w, "w%d", i);
+        add_warning(w, "w%d", i);
     assert_int_equal(w->total, 5000);
     warnings_fit(w, &shown, summary, sizeof(summary));
     snprintf(text, sizeof(text), "%zu more warnings not shown; run django-admission check for the full list",
@@ -1148,6 +1293,8 @@ int main(void)
         cmocka_unit_test(test_deny_lists_all),
         cmocka_unit_test(test_malformed_deployment),
         cmocka_unit_test(test_warning_clean),
+        cmocka_unit_test(test_json_writer),
+        cmocka_unit_test(test_warning_parts),
         cmocka_unit_test(test_warnings_fit),
         cmocka_unit_test(test_warning_limits),
         cmocka_unit_test(test_exemption_warnings),

@@ -1,0 +1,334 @@
+/* bench_engine: how many AdmissionReviews one core answers without HTTP —
+ * admission_review from request bytes to response bytes, as `serve` calls
+ * it per request — in mutate and validate mode, with the parts (JSON parse,
+ * engine_mutate / engine_validate, response rendering) timed alone so a
+ * slowdown can be placed.
+ *
+ *   bench_engine [--seconds S] [--iterations N] [--mode mutate|validate|both]
+ *                [--cpu N] [--no-breakdown] [FILE]
+ *
+ * FILE defaults to bench/review-django.json. Each measurement runs for S
+ * seconds (default 3) or N iterations, whichever ends first, after a
+ * warm-up. Prints one line per measurement; exit 0, or 1 when the answer is
+ * not the expected one (a benchmark of a broken path measures nothing), 2 on
+ * usage errors. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "admission.h"
+#include "engine.h"
+#include "policy.h"
+
+#ifndef BENCH_DIR
+#define BENCH_DIR "bench"
+#endif
+
+#define WARMUP 2000
+/* iterations between clock reads */
+#define BATCH 256
+
+struct options {
+    double seconds;
+    unsigned long long iterations;
+    bool mutate;
+    bool validate;
+    bool breakdown;
+    int cpu;
+    const char *file;
+};
+
+struct input {
+    const char *body;
+    size_t len;
+    const cJSON *object;
+    const struct policy *policy;
+};
+
+struct result {
+    unsigned long long count;
+    double wall;
+    double cpu;
+};
+
+static double now(clockid_t clock)
+{
+    struct timespec ts;
+
+    clock_gettime(clock, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One unit of work; returns 0, or -1 when it went wrong. */
+typedef int (*work_fn)(const struct input *in, enum admission_mode mode);
+
+static int work_review(const struct input *in, enum admission_mode mode)
+{
+    struct admission_outcome out;
+    int rc = admission_review(in->policy, mode, in->body, in->len, &out);
+
+    if (rc == 0 && out.http_status != 200)
+        rc = -1;
+    admission_outcome_free(&out);
+    return rc;
+}
+
+static int work_parse(const struct input *in, enum admission_mode mode)
+{
+    cJSON *root = cJSON_ParseWithLength(in->body, in->len);
+
+    (void)mode;
+    if (!root)
+        return -1;
+    cJSON_Delete(root);
+    return 0;
+}
+
+static int work_engine(const struct input *in, enum admission_mode mode)
+{
+    struct diag d;
+    int rc;
+
+    diag_clear(&d);
+    if (mode == ADMISSION_MUTATE) {
+        struct mutation m;
+        rc = engine_mutate(in->policy, in->object, &m, &d);
+        mutation_free(&m);
+    } else {
+        struct findings f;
+        findings_init(&f);
+        rc = engine_validate(in->policy, in->object, &f, &d);
+        findings_free(&f);
+    }
+    return rc;
+}
+
+/* mutate only: printing the ops the engine returned (what admission
+ * encodes into the patch) */
+static int work_print_ops(const struct input *in, enum admission_mode mode)
+{
+    struct mutation m;
+    struct diag d;
+    char *text;
+    int rc;
+
+    (void)mode;
+    diag_clear(&d);
+    rc = engine_mutate(in->policy, in->object, &m, &d);
+    if (rc == 0) {
+        text = cJSON_PrintUnformatted(m.ops);
+        if (!text)
+            rc = -1;
+        cJSON_free(text);
+    }
+    mutation_free(&m);
+    return rc;
+}
+
+static int measure(work_fn fn, const struct input *in, enum admission_mode mode, const struct options *o,
+                   struct result *r)
+{
+    double start, cpu_start, deadline;
+
+    for (int i = 0; i < WARMUP; i++)
+        if (fn(in, mode) != 0)
+            return -1;
+    r->count = 0;
+    start = now(CLOCK_MONOTONIC);
+    cpu_start = now(CLOCK_PROCESS_CPUTIME_ID);
+    deadline = start + o->seconds;
+    for (;;) {
+        for (int i = 0; i < BATCH; i++)
+            if (fn(in, mode) != 0)
+                return -1;
+        r->count += BATCH;
+        if (r->count >= o->iterations || now(CLOCK_MONOTONIC) >= deadline)
+            break;
+    }
+    r->wall = now(CLOCK_MONOTONIC) - start;
+    r->cpu = now(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
+    return 0;
+}
+
+static void report(const char *mode, const char *what, const struct result *r)
+{
+    /* cpu time is what this thread got of the core; on a shared machine
+     * wall time also counts the time others had it */
+    printf("%-8s %-22s %9.0f /s cpu %8.0f ns  | %9.0f /s wall  (%llu in %.2f s wall, %.2f s cpu)\n", mode, what,
+           (double)r->count / r->cpu, r->cpu * 1e9 / (double)r->count, (double)r->count / r->wall, r->count,
+           r->wall, r->cpu);
+}
+
+/* Checks the answer once, so the loop measures the path it claims to. */
+static int check_answer(const struct input *in, enum admission_mode mode)
+{
+    struct admission_outcome out;
+    int ok;
+
+    if (admission_review(in->policy, mode, in->body, in->len, &out) != 0) {
+        fprintf(stderr, "bench_engine: admission_review failed\n");
+        return -1;
+    }
+    printf("%-8s answer: HTTP %d, %s, %zu bytes, %zu patch ops, %zu violations\n",
+           mode == ADMISSION_MUTATE ? "mutate" : "validate", out.http_status,
+           admission_decision_name(out.decision), out.body_len, out.patch_ops, out.findings.count);
+    ok = out.http_status == 200 && out.decision != DECISION_SKIPPED && out.decision != DECISION_ERROR;
+    if (!ok)
+        fprintf(stderr, "bench_engine: the review was not judged (HTTP %d, %s): not a selected Deployment?\n%s",
+                out.http_status, admission_decision_name(out.decision), out.body);
+    admission_outcome_free(&out);
+    return ok ? 0 : -1;
+}
+
+static int run_mode(const struct input *in, enum admission_mode mode, const struct options *o)
+{
+    const char *name = mode == ADMISSION_MUTATE ? "mutate" : "validate";
+    struct result r;
+
+    if (check_answer(in, mode) != 0)
+        return -1;
+    if (measure(work_review, in, mode, o, &r) != 0)
+        return -1;
+    report(name, "admission_review", &r);
+    if (!o->breakdown)
+        return 0;
+    if (measure(work_parse, in, mode, o, &r) != 0)
+        return -1;
+    report(name, "  parse+delete", &r);
+    if (measure(work_engine, in, mode, o, &r) != 0)
+        return -1;
+    report(name, mode == ADMISSION_MUTATE ? "  engine_mutate" : "  engine_validate", &r);
+    if (mode == ADMISSION_MUTATE) {
+        if (measure(work_print_ops, in, mode, o, &r) != 0)
+            return -1;
+        report(name, "  engine_mutate+print", &r);
+    }
+    return 0;
+}
+
+static int usage(const char *arg)
+{
+    fprintf(stderr, "bench_engine: bad argument '%s'\n"
+                    "usage: bench_engine [--seconds S] [--iterations N] [--mode mutate|validate|both] [--cpu N]\n"
+                    "                    [--no-breakdown] [FILE]\n",
+            arg);
+    return 2;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        char *end;
+        if (strcmp(a, "--seconds") == 0 && i + 1 < argc) {
+            o->seconds = strtod(argv[++i], &end);
+            if (*end || !(o->seconds > 0 && o->seconds <= 600))
+                return usage(argv[i]);
+        } else if (strcmp(a, "--iterations") == 0 && i + 1 < argc) {
+            errno = 0;
+            o->iterations = strtoull(argv[++i], &end, 10);
+            if (*end || errno || o->iterations == 0)
+                return usage(argv[i]);
+        } else if (strcmp(a, "--mode") == 0 && i + 1 < argc) {
+            const char *m = argv[++i];
+            o->mutate = strcmp(m, "mutate") == 0 || strcmp(m, "both") == 0;
+            o->validate = strcmp(m, "validate") == 0 || strcmp(m, "both") == 0;
+            if (!o->mutate && !o->validate)
+                return usage(m);
+        } else if (strcmp(a, "--cpu") == 0 && i + 1 < argc) {
+            long cpu = strtol(argv[++i], &end, 10);
+            if (*end || cpu < 0 || cpu >= CPU_SETSIZE)
+                return usage(argv[i]);
+            o->cpu = (int)cpu;
+        } else if (strcmp(a, "--no-breakdown") == 0) {
+            o->breakdown = false;
+        } else if (a[0] == '-' && a[1]) {
+            return usage(a);
+        } else {
+            o->file = a;
+        }
+    }
+    return 0;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long n;
+
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
+        buf = malloc((size_t)n);
+        if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+            free(buf);
+            buf = NULL;
+        }
+        *len = (size_t)n;
+    }
+    fclose(f);
+    return buf;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {3.0, ~0ULL, true, true, true, -1, BENCH_DIR "/review-django.json"};
+    struct policy *policy = malloc(sizeof(*policy));
+    struct input in;
+    cJSON *review = NULL;
+    char *body;
+    size_t len = 0;
+    int rc;
+
+    if (!policy)
+        return 1;
+    rc = parse_options(argc, argv, &o);
+    if (rc != 0) {
+        free(policy);
+        return rc;
+    }
+    if (o.cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(o.cpu, &set);
+        if (sched_setaffinity(0, sizeof(set), &set) != 0)
+            fprintf(stderr, "bench_engine: cannot pin to cpu %d: %s\n", o.cpu, strerror(errno));
+    }
+    body = read_file(o.file, &len);
+    if (!body) {
+        fprintf(stderr, "bench_engine: cannot read %s\n", o.file);
+        free(policy);
+        return 2;
+    }
+    policy_default(policy);
+    review = cJSON_ParseWithLength(body, len);
+    in.body = body;
+    in.len = len;
+    in.policy = policy;
+    in.object = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(review, "request"), "object");
+    if (!cJSON_IsObject(in.object)) {
+        fprintf(stderr, "bench_engine: %s has no request.object\n", o.file);
+        rc = 1;
+        goto out;
+    }
+    printf("bench_engine: %s, %zu bytes, default policy, %.1f s per measurement, one thread\n", o.file, len,
+           o.seconds);
+    rc = 0;
+    if (o.mutate && run_mode(&in, ADMISSION_MUTATE, &o) != 0)
+        rc = 1;
+    if (rc == 0 && o.validate && run_mode(&in, ADMISSION_VALIDATE, &o) != 0)
+        rc = 1;
+out:
+    cJSON_Delete(review);
+    free(body);
+    free(policy);
+    return rc;
+}
