@@ -365,20 +365,29 @@ static void jb_int(struct jbuf *b, long long v)
 static void jb_json_string(struct jbuf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t n = strlen(s);
+    size_t n = 0;
     char *o;
 
-    /* worst case: every byte as \u00xx */
-    if (n > SIZE_MAX / 6 - 3 || !jb_reserve(b, n * 6 + 2))
+    /* exact size: each escape adds 1 byte, or 5 for \u00xx */
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += *p >= 0x20 ? 1 + (*p == '"' || *p == '\\')
+                        : (*p == '\b' || *p == '\f' || *p == '\n' || *p == '\r' || *p == '\t') ? 2 : 6;
+    if (!jb_reserve(b, n + 2))
         return;
     o = b->data + b->len;
     *o++ = '"';
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned char c = *p;
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            *o++ = (char)c;
-            continue;
-        }
+        const unsigned char *run = p;
+        unsigned char c;
+
+        /* bytes that need no escape are copied in runs */
+        while (*p >= 0x20 && *p != '"' && *p != '\\')
+            p++;
+        memcpy(o, run, (size_t)(p - run));
+        o += p - run;
+        c = *p;
+        if (!c)
+            break;
         *o++ = '\\';
         switch (c) {
         case '"':
