@@ -277,6 +277,23 @@ run "$BIN" check malformed.yaml django-bare.yaml
 t "an input error and violations: exit 2" exit_is 2
 t "the other file is still reported" out_matches "^django-bare\.yaml:[0-9]+: enforce \[replicas-minimum\]"
 
+printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n  name: b\n' >"$TMP/dup.yaml"
+run "$BIN" check "$TMP/dup.yaml"
+t "duplicate key exits 2" exit_is 2
+t "duplicate key: FILE:LINE of the second key" err_matches "dup\.yaml:5: .*name"
+
+"$PY" -c 'import json, sys, yaml; json.dump(yaml.safe_load(open("django-bare.yaml")), sys.stdout, indent=2)' >"$TMP/bare.json"
+run "$BIN" check -o json "$TMP/bare.json"
+t "check of a JSON manifest exits 1" exit_is 1
+t "JSON manifest: line of replicas found" py '
+import json, sys
+src = open(sys.argv[2]).read().splitlines()
+want = 1 + next(i for i, l in enumerate(src) if l.strip().startswith("\"replicas\""))
+d = json.load(open(sys.argv[1]))
+v = [v for v in d["objects"][0]["violations"] if v["rule"] == "replicas-minimum"][0]
+assert v["line"] == want, (v["line"], want)
+' "$TMP/bare.json"
+
 run "$BIN" check no-template.yaml
 t "Deployment without spec.template exits 2" exit_is 2
 t "missing template: FILE:LINE and pointer" err_matches "^no-template\.yaml:[0-9]+: .*/spec/template"
