@@ -1200,6 +1200,27 @@ static void test_warning_limits(void **state)
     n = check_warning_limits(resp, &summarised);
     assert_true(summarised);
     assert_true(n < warn);
+    {
+        /* hundreds of violations: the denial stops at DENY_MESSAGE_MAX and
+         * counts the rest */
+        const char *message = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "status"),
+                                                               "message")->valuestring;
+        const char *tail = " more not shown; run django-admission check for the full list";
+        size_t len = strlen(message), listed = 0, hidden;
+        char head[128];
+        assert_true(len <= DENY_MESSAGE_MAX);
+        assert_true(len > DENY_MESSAGE_MAX / 2);
+        assert_string_equal(message + len - strlen(tail), tail);
+        snprintf(head, sizeof(head), "django-admission denied Deployment shop/django-web: %zu violations: [",
+                 out.findings.count);
+        assert_true(strncmp(message, head, strlen(head)) == 0);
+        for (const char *s = message; (s = strstr(s, "; [")); s++)
+            listed++;
+        listed++;
+        assert_non_null(strstr(message, "; and "));
+        assert_int_equal(sscanf(strstr(message, "; and ") + 6, "%zu", &hidden), 1);
+        assert_int_equal(listed + hidden, out.findings.count);
+    }
     cJSON_Delete(root);
     admission_outcome_free(&out);
     cJSON_Delete(review);
