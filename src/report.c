@@ -16,7 +16,6 @@
 #define REPORT_OUTPUT_MAX ((size_t)512 * 1024 * 1024)
 
 #define REPORT_TOOL_NAME "django-admission"
-#define REPORT_INFORMATION_URI "https://github.com/django-admission/django-admission"
 #define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
 
 /* Growable output buffer with a sticky failure flag: appends after a failure
@@ -878,7 +877,7 @@ static char *render_sarif(const struct report *r, const char *version, size_t *l
     driver = tool ? json_add_child(tool, "driver", false) : NULL;
     if (!driver || !json_add_string(driver, "name", REPORT_TOOL_NAME) ||
         !json_add_string(driver, "version", version) ||
-        !json_add_string(driver, "informationUri", REPORT_INFORMATION_URI) || !sarif_rules(driver))
+        !sarif_rules(driver))
         goto fail;
     results = json_add_child(run, "results", true);
     if (!results)
