@@ -33,6 +33,10 @@ static const char tls_priorities[] =
     "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"
     "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE";
 
+/* Bodies above SERVER_BODY_MAX up to this size are read and dropped before
+ * the 413 (see on_webhook). */
+#define SERVER_DISCARD_MAX (2 * SERVER_BODY_MAX)
+
 /* A policy and the number of requests still reading it, so a reload never
  * frees one in use. */
 struct policy_slot {
@@ -60,6 +64,9 @@ struct server {
     atomic_bool draining;
     struct MHD_Daemon *webhook;
     struct MHD_Daemon *health;
+    /* the listening socket MHD_quiesce_daemon handed back; ours to close
+     * once the daemon stopped */
+    MHD_socket quiesced;
 };
 
 /* Per-request state: created on the first callback, freed only in the
@@ -70,6 +77,8 @@ struct request {
     size_t len;
     size_t cap;
     bool too_large;
+    /* body bytes received, kept or dropped */
+    size_t received;
     /* the response was already queued (an early 4xx) */
     bool answered;
     struct timespec start;
@@ -439,7 +448,15 @@ static enum MHD_Result on_webhook(void *cls, struct MHD_Connection *c, const cha
                               "content type %.100s not supported: send application/json",
                               ct ? ct : "(none)");
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > SERVER_BODY_MAX)
+        const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+        unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+        /* answering before the body closes the connection with the body
+         * unread, and the client, still sending, may get a reset instead
+         * of the 413: only a client that waits (Expect: 100-continue) or a
+         * body too large to drop is answered at once; others are read to
+         * the end below */
+        if (declared > SERVER_BODY_MAX &&
+            ((expect && strcasecmp(expect, "100-continue") == 0) || declared > SERVER_DISCARD_MAX))
             return send_error(s, c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
                               "request body of %.30s bytes is larger than the limit of %zu bytes", cl,
                               SERVER_BODY_MAX);
@@ -451,10 +468,17 @@ static enum MHD_Result on_webhook(void *cls, struct MHD_Connection *c, const cha
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        rq->received += n;
         if (rq->too_large || rq->len + n > SERVER_BODY_MAX) {
             /* chunked bodies have no Content-Length: read and drop the
-             * rest, then refuse */
+             * rest, then refuse; one that goes on past what we are
+             * willing to drop loses its connection */
+            if (rq->received > SERVER_DISCARD_MAX)
+                return MHD_NO;
             rq->too_large = true;
+            free(rq->body);
+            rq->body = NULL;
+            rq->len = rq->cap = 0;
             return MHD_YES;
         }
         if (rq->len + n > rq->cap) {
@@ -728,8 +752,12 @@ static void drain(struct server *s, const sigset_t *set)
             break;
         wait_signal(set, left_ms > 200 ? 200 : (unsigned int)left_ms);
     }
-    /* stop accepting, then let the requests already being read finish */
-    MHD_quiesce_daemon(s->webhook);
+    /* stop accepting, then let the requests already being read finish;
+     * connections still waiting in the backlog are refused now, so their
+     * clients go to another endpoint instead of waiting for the exit */
+    s->quiesced = MHD_quiesce_daemon(s->webhook);
+    if (s->quiesced != MHD_INVALID_SOCKET)
+        shutdown(s->quiesced, SHUT_RDWR);
     for (int i = 0; i < 3000 && atomic_load(&s->metrics.in_flight) > 0; i++) {
         struct timespec ts = {0, 10 * 1000000L};
         nanosleep(&ts, NULL);
@@ -746,6 +774,7 @@ int server_run(const struct server_config *c, struct diag *d)
     if (!s)
         return diag_set(d, NULL, "out of memory");
     s->config = c;
+    s->quiesced = MHD_INVALID_SOCKET;
     metrics_init(&s->metrics);
     pthread_mutex_init(&s->policy_lock, NULL);
     sigemptyset(&set);
@@ -784,6 +813,8 @@ int server_run(const struct server_config *c, struct diag *d)
     rc = 0;
 out:
     stop_daemons(s);
+    if (s->quiesced != MHD_INVALID_SOCKET)
+        close(s->quiesced);
     if (rc == 0) {
         cJSON *line = log_start(s, LOG_INFO, "stopped");
         if (line)
