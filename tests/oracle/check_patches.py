@@ -11,10 +11,12 @@ and checks what it does against tools that share no code with it:
   not do into interface{}) or json, not with the binary;
 - `mutate -o patch` must print one RFC 6902 array per object (List items
   flattened), and each array is applied with Debian's python3-jsonpatch
-  (jsonpatch.apply_patch) to the object as PyYAML read it;
+  (jsonpatch.apply_patch) to the object as PyYAML read it, op by op: every
+  op an add whose parent exists and which lands on no existing member
+  (mutation never overwrites);
 - the python-applied result must equal the binary's own `mutate -o json`
   output, and `mutate -o yaml` read back by PyYAML must equal it too;
-- objects the policy does not select get [] and pass through unchanged;
+- objects that check skips (not selected) get [] and pass through unchanged;
 - the patched object, written to a temporary JSON file, must pass
   `check -o json` with no violation except those the .expect lists under
   `remains:` (values the user wrote, which mutation never overwrites), and
@@ -147,11 +149,13 @@ def is_list(d):
             d["kind"].endswith("List") and isinstance(d.get("items"), list))
 
 
-def selected_guess(obj):
-    """Only used to say which objects must pass through unchanged: an
-    apps/v1 Deployment; the binary's [] for it is checked either way."""
-    return isinstance(obj, dict) and obj.get("apiVersion") == "apps/v1" and \
-        obj.get("kind") == "Deployment"
+def identity(obj):
+    """(kind, namespace, name) of an object, as check -o json reports it."""
+    if not isinstance(obj, dict):
+        return ("", "", "")
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    return (obj.get("kind") or "", meta.get("namespace") or "",
+            meta.get("name") or meta.get("generateName") or "")
 
 
 def json_view(docs, objects):
@@ -194,6 +198,27 @@ def check_json(binary, policy_args, obj, tmpdir, name):
     return rc, found, report, err
 
 
+def apply_adds(obj, ops, fails, index):
+    """Applies ops one at a time with jsonpatch, checking on the way what
+    RFC 6902 alone would allow: every op is an add, its parent already
+    exists (parents before children), and it does not land on a member that
+    is there already (an add onto an existing member replaces it, and
+    mutation never overwrites)."""
+    doc = obj
+    for op in ops:
+        if not isinstance(op, dict) or op.get("op") != "add":
+            fails.append("object %d: op %r is not an add: mutation only adds" % (index, op))
+            continue
+        parent, last = jsonpatch.JsonPointer(op["path"]).to_last(doc)
+        if isinstance(parent, dict) and last in parent:
+            fails.append("object %d: add %s overwrites the value there (%s)"
+                         % (index, op["path"], json.dumps(parent[last])[:100]))
+        doc = jsonpatch.apply_patch(doc, [op])
+    if doc != jsonpatch.apply_patch(obj, ops):
+        fails.append("object %d: the ops one by one and the whole patch disagree" % index)
+    return doc
+
+
 def fmt(pairs):
     return ", ".join("%s=%s" % p for p in sorted(pairs)) or "(none)"
 
@@ -232,6 +257,9 @@ def oracle_file(binary, path, expect, tmpdir):
         return fails + ["check -o json is not JSON: %s" % exc]
     found = set()
     used, refused, unknown = set(), set(), 0
+    # the objects check judged (the others it skipped): fixtures give every
+    # object its own kind/namespace/name
+    selected = {(o["kind"], o["namespace"], o["name"]) for o in report.get("objects", [])}
     for o in report.get("objects", []):
         for v in o.get("violations", []):
             found.add((v["rule"], v["action"]))
@@ -280,17 +308,15 @@ def oracle_file(binary, path, expect, tmpdir):
             fails.append("object %d: patch is not an array" % i)
             patched.append(obj)
             continue
-        for op in ops:
-            if op.get("op") != "add":
-                fails.append("object %d: op %r is not an add: mutation only adds" % (i, op))
         try:
-            result = jsonpatch.apply_patch(obj, ops)
+            result = apply_adds(obj, ops, fails, i)
         except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
             fails.append("object %d: patch does not apply: %s" % (i, exc))
             patched.append(obj)
             continue
-        if ops and not selected_guess(obj):
-            fails.append("object %d (%s) is no Deployment but got a patch" % (i, obj.get("kind")))
+        if ops and identity(obj) not in selected:
+            fails.append("object %d (%s %s) is not selected (check skips it) but got a patch"
+                         % (i, obj.get("kind"), "/".join(identity(obj)[1:])))
         patched.append(result)
 
     # the binary's own mutated output must be what python-jsonpatch made
@@ -317,7 +343,7 @@ def oracle_file(binary, path, expect, tmpdir):
     # nothing more to add
     remaining = set()
     for i, obj in enumerate(patched):
-        if not selected_guess(obj):
+        if identity(obj) not in selected:
             continue
         rc, left, rep, err = check_json(binary, policy_args, obj, tmpdir, "patched-%d.json" % i)
         if left is None:
