@@ -185,7 +185,7 @@ def check_json(binary, policy_args, obj, tmpdir, name):
     (exit code, set of (rule, action), report, stderr)."""
     path = os.path.join(tmpdir, name)
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(obj, f)
+        json.dump(obj, f, ensure_ascii=False)
     rc, out, err = run(binary, ["check"] + policy_args + ["-o", "json", path])
     try:
         report = json.loads(out)
