@@ -945,6 +945,11 @@ int document_parse(const char *name, const char *text, size_t len, struct docume
     b.text = text ? text : "";
     b.len = text ? len : 0;
     b.d = d;
+    /* UTF-16 is legal YAML, but not what a manifest is: Kubernetes tools
+     * and this module's NUL check expect UTF-8 */
+    if (b.len >= 2 && ((unsigned char)b.text[0] == 0xff || (unsigned char)b.text[0] == 0xfe) &&
+        ((unsigned char)b.text[1] ^ (unsigned char)b.text[0]) == 0x01)
+        return fail_at(&b, 1, NULL, "UTF-16 input is not supported: save the file as UTF-8");
     /* YAML forbids NUL anywhere in a stream; say where rather than let a
      * C string end early */
     nul = memchr(b.text, '\0', b.len);

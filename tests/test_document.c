@@ -97,7 +97,10 @@ static const struct typing_case typing_cases[] = {
      "{\"a\": {\"b\": [1, 2]}, \"c\": {\"b\": [1, 2]}, \"d\": [{\"b\": [1, 2]}, {\"b\": [1, 2]}]}"},
     {"a: &x 1\nb: &x two\nc: *x", "{\"a\": 1, \"b\": \"two\", \"c\": \"two\"}"},
     {"&k 8080: port\nx: *k", "{\"8080\": \"port\", \"x\": 8080}"},
-    /* flow and JSON */
+    /* a quoted "<<" is an ordinary key */
+    {"\"<<\": 1\n'<<x': 2", "{\"<<\": 1, \"<<x\": 2}"},
+    /* flow and JSON, tabs between tokens */
+    {"{\n\t\"a\": [\n\t\t1,\n\t\t2\n\t]\n}\n", "{\"a\": [1, 2]}"},
     {"{\"a\": [1, 2]}", "{\"a\": [1, 2]}"},
     {"[1, two, {c: d}, [], {}]", "[1, \"two\", {\"c\": \"d\"}, [], {}]"},
     {"{\"n\": -1.5e-3, \"t\": true, \"z\": null, \"s\": \"\\u00e9\"}",
@@ -144,6 +147,9 @@ static const struct error_case error_cases[] = {
     {"\0", 1, 1, "NUL byte", NULL},
     {"a: \"x\\0y\"", 0, 1, "NUL character", "/a"},
     {"\"k\\0\": 1", 0, 1, "NUL character", NULL},
+    /* UTF-16 (a byte-order mark of either order) */
+    {"\xff\xfe" "a\0:\0 \0" "1\0", 10, 1, "UTF-16", NULL},
+    {"\xfe\xff" "\0a", 4, 1, "UTF-16", NULL},
     /* invalid UTF-8 */
     {"a: 1\nb: \xc3\x28", 0, 2, "UTF-8", NULL},
     {"a: \xff", 0, 1, "UTF-8", NULL},
@@ -180,8 +186,9 @@ static const struct error_case error_cases[] = {
     {"a: 123456789012345678901234567890", 0, 1, "integer out of range", NULL},
     {"a: 0xFFFFFFFFFFFFFFFFFF", 0, 1, "integer out of range", NULL},
     {"a: 18446744073709551615", 0, 1, "integer out of range", NULL},
-    /* anchors */
+    /* anchors; a failure after an anchored key frees it */
     {"a: *nope", 0, 1, "unknown anchor \"nope\"", "/a"},
+    {"&k a: 1\nb: *nope", 0, 2, "unknown anchor", "/b"},
     {"a: &x [*x]", 0, 1, "unknown anchor", NULL},
     {"a: &x 1\n---\nb: *x", 0, 3, "unknown anchor", NULL},
     /* syntax: libyaml's problem with its mark */
@@ -595,6 +602,36 @@ static void test_alias_bomb(void **state)
     assert_int_equal(set.count, 0);
 }
 
+/* A long key above many nodes would be copied into each of their
+ * pointers: the table's total size is capped. */
+static void test_long_key_paths(void **state)
+{
+    size_t key = (size_t)4 * 1024 * 1024, children = 40, i, n = 0;
+    char *text = malloc(key + children * 16 + 16);
+    struct document_set set;
+    struct diag d;
+
+    (void)state;
+    assert_non_null(text);
+    text[n++] = '?';
+    text[n++] = ' ';
+    memset(text + n, 'k', key);
+    n += key;
+    n += (size_t)sprintf(text + n, "\n:\n");
+    for (i = 0; i < children; i++)
+        n += (size_t)sprintf(text + n, "  c%zu: 1\n", i);
+    assert_int_equal(document_parse("keys.yaml", text, n, &set, &d), -1);
+    assert_non_null(strstr(d.message, "key paths exceed"));
+    assert_true(d.line > 3);
+    /* a few children are fine */
+    n = 2 + key + 3;
+    n += (size_t)sprintf(text + n, "  c: 1\n");
+    assert_int_equal(document_parse("keys.yaml", text, n, &set, &d), 0);
+    assert_int_equal(set.count, 1);
+    document_set_free(&set);
+    free(text);
+}
+
 static void test_huge_scalar(void **state)
 {
     size_t n = (size_t)10 * 1024 * 1024, i;
@@ -696,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_alias_bomb),
         cmocka_unit_test(test_huge_scalar),
+        cmocka_unit_test(test_long_key_paths),
         cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_typing),
         cmocka_unit_test(test_plain_is_string),
