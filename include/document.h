@@ -12,10 +12,10 @@
  * integer literal beyond 2^53 (a double would change it silently), merge
  * keys "<<" (not supported), a NUL character in a string or the input,
  * UTF-16 input. A document whose root is null ("--- ~") is skipped like an
- * empty one. As in go-yaml v2,
- * plain y/Y/yes/on/n/no/off (any case variant it lists) are booleans, and
- * "0x1F", "0o17", "017", "0b101" and "1_000" are integers. Mapping keys are
- * kept as written (a plain key "1" is the string "1").
+ * empty one. As in go-yaml v2, plain y/Y/yes/on/n/no/off (the case variants
+ * it lists) are booleans, and "0x1F", "0o17", "017", "0b101" and "1_000"
+ * are integers. Mapping keys are kept as written (a plain key "1" is the
+ * string "1").
  *
  * This module does not read files: the caller passes the bytes and the
  * name to report. */
