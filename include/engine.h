@@ -26,7 +26,8 @@
 bool engine_selects(const struct policy *p, const cJSON *object);
 
 struct mutation {
-    /* the object with every op applied; caller frees (mutation_free) */
+    /* the object with every op applied; caller frees (mutation_free); NULL
+     * after engine_mutate_in_place */
     cJSON *result;
     /* RFC 6902 array, [] when nothing to add; caller frees (mutation_free) */
     cJSON *ops;
@@ -44,6 +45,17 @@ struct mutation {
  * (structural error with pointer, or allocation failure). */
 int engine_mutate(const struct policy *p, const cJSON *object, struct mutation *out,
                   struct diag *d);
+
+/* engine_mutate for a caller that owns the Deployment `object` and has no
+ * further use for it as it was (admission, which parsed it): the ops are
+ * applied to object itself instead of to a copy, so afterwards object is
+ * what applying out->ops to it as it was gives, and out->result is NULL.
+ * Everything else is as for engine_mutate: the same ops, summaries and
+ * errors. On -1 a structural error leaves object as it was; a later
+ * failure (allocation) may leave some additions in it. */
+int engine_mutate_in_place(const struct policy *p, cJSON *object, struct mutation *out,
+                           struct diag *d);
+
 void mutation_free(struct mutation *m);
 
 /* Appends to out (initialised by the caller) every violation of the

@@ -9,6 +9,7 @@
 #ifndef DJANGO_ADMISSION_PATCH_H
 #define DJANGO_ADMISSION_PATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
@@ -18,7 +19,8 @@
 #define PATCH_SUMMARY_MAX 256
 
 struct patch {
-    /* working copy, owned; what the document looks like after the ops */
+    /* working copy, owned (borrowed after patch_begin_in_place); what the
+     * document looks like after the ops */
     cJSON *doc;
     /* RFC 6902 array of {"op":"add","path":...,"value":...}, owned */
     cJSON *ops;
@@ -26,11 +28,19 @@ struct patch {
     char **summaries;
     size_t count;
     size_t cap;
+    /* doc is the caller's (patch_begin_in_place): patch_free leaves it */
+    bool borrowed;
 };
 
 /* Starts a patch over a deep copy of original (borrowed). -1 on allocation
  * failure. */
 int patch_begin(struct patch *p, const cJSON *original, struct diag *d);
+
+/* Starts a patch that extends doc itself (borrowed: the caller owns it and
+ * lets the patch change it) instead of a copy, for a caller that has no
+ * further use for the document as it was. patch_free does not free doc and
+ * patch_take_doc gives NULL. -1 when doc is NULL or on allocation failure. */
+int patch_begin_in_place(struct patch *p, cJSON *doc, struct diag *d);
 
 /* Adds member `key` = value to the object `parent`, which must be a node of
  * p->doc located at `parent_ptr` (escaped pointer text). The op path is
@@ -51,7 +61,8 @@ int patch_append(struct patch *p, cJSON *array, const char *array_ptr,
 /* Detaches the ops array (caller frees with cJSON_Delete). */
 cJSON *patch_take_ops(struct patch *p);
 
-/* Detaches the working copy (caller frees with cJSON_Delete). */
+/* Detaches the working copy (caller frees with cJSON_Delete); NULL after
+ * patch_begin_in_place (the document is the caller's already). */
 cJSON *patch_take_doc(struct patch *p);
 
 /* Frees whatever the patch still owns (safe after the _take calls). */

@@ -40,7 +40,9 @@ struct envelope {
     const char *api_version;
     const char *uid;
     const char *operation;
-    const cJSON *object;
+    /* request.object; the mutating answer extends it in place (the parsed
+     * body is ours and is deleted right after) */
+    cJSON *object;
     /* request.kind is apps/Deployment */
     bool is_deployment;
     /* request.resource is apps/deployments with subResource "scale" */
@@ -801,7 +803,7 @@ static int review_mutate(const struct policy *p, const struct envelope *env,
     int rc = -1;
 
     diag_clear(&d);
-    if (engine_mutate(p, env->object, &m, &d) < 0) {
+    if (engine_mutate_in_place(p, env->object, &m, &d) < 0) {
         mutation_free(&m);
         return deny_malformed(out, env, &d);
     }

@@ -301,33 +301,25 @@ bool engine_selects(const struct policy *p, const cJSON *object)
                                               : NULL);
 }
 
-/* see engine.h */
-int engine_mutate(const struct policy *p, const cJSON *object, struct mutation *out,
-                  struct diag *d)
+/* Runs the mutate function of every rule that is on and not exempt over the
+ * patch's working copy (which has the shape engine_structure checked, so v
+ * holds for it too), and hands the ops and summaries to out. Frees pt in
+ * every case. */
+static int mutate_run(const struct policy *p, const struct views *v, const bool exempt[RULE_COUNT],
+                      struct patch *pt, struct mutation *out, struct diag *d)
 {
-    struct views v;
-    struct patch pt;
     struct mutate_ctx ctx;
-    bool exempt[RULE_COUNT];
     cJSON *tmpl;
 
-    memset(out, 0, sizeof(*out));
-    if (engine_structure(p, object, &v, d) != 0)
-        return -1;
-    engine_exemptions(p, object, exempt, NULL);
-    memset(&pt, 0, sizeof(pt));
-    if (patch_begin(&pt, object, d) != 0)
-        return -1;
-
     /* the same views, in the working copy the mutate functions extend */
-    tmpl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pt.doc, "spec"),
+    tmpl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pt->doc, "spec"),
                                             "template");
     ctx.policy = p;
-    ctx.object = pt.doc;
+    ctx.object = pt->doc;
     ctx.pod_spec = cJSON_GetObjectItemCaseSensitive(tmpl, "spec");
     ctx.containers = cJSON_GetObjectItemCaseSensitive(ctx.pod_spec, "containers");
-    ctx.main_index = v.main_index;
-    ctx.patch = &pt;
+    ctx.main_index = v->main_index;
+    ctx.patch = pt;
     if (!cJSON_IsObject(ctx.pod_spec) || !cJSON_IsArray(ctx.containers)) {
         diag_set(d, "/spec/template/spec", "working copy differs from the object");
         goto fail;
@@ -341,24 +333,64 @@ int engine_mutate(const struct policy *p, const cJSON *object, struct mutation *
             goto fail;
     }
 
-    out->ops = patch_take_ops(&pt);
-    out->result = patch_take_doc(&pt);
+    out->ops = patch_take_ops(pt);
+    out->result = patch_take_doc(pt);
     /* the summaries pass to the mutation as they are */
-    out->summaries = pt.summaries;
-    out->count = pt.count;
-    pt.summaries = NULL;
-    pt.count = 0;
-    pt.cap = 0;
-    patch_free(&pt);
-    if (!out->ops || !out->result) {
+    out->summaries = pt->summaries;
+    out->count = pt->count;
+    pt->summaries = NULL;
+    pt->count = 0;
+    pt->cap = 0;
+    patch_free(pt);
+    if (!out->ops) {
         mutation_free(out);
         return diag_set(d, NULL, "out of memory finishing the patch");
     }
     return 0;
 
 fail:
-    patch_free(&pt);
+    patch_free(pt);
     return -1;
+}
+
+/* see engine.h */
+int engine_mutate(const struct policy *p, const cJSON *object, struct mutation *out,
+                  struct diag *d)
+{
+    struct views v;
+    struct patch pt;
+    bool exempt[RULE_COUNT];
+
+    memset(out, 0, sizeof(*out));
+    if (engine_structure(p, object, &v, d) != 0)
+        return -1;
+    engine_exemptions(p, object, exempt, NULL);
+    if (patch_begin(&pt, object, d) != 0)
+        return -1;
+    if (mutate_run(p, &v, exempt, &pt, out, d) != 0)
+        return -1;
+    if (!out->result) {
+        mutation_free(out);
+        return diag_set(d, NULL, "out of memory finishing the patch");
+    }
+    return 0;
+}
+
+/* see engine.h */
+int engine_mutate_in_place(const struct policy *p, cJSON *object, struct mutation *out,
+                           struct diag *d)
+{
+    struct views v;
+    struct patch pt;
+    bool exempt[RULE_COUNT];
+
+    memset(out, 0, sizeof(*out));
+    if (engine_structure(p, object, &v, d) != 0)
+        return -1;
+    engine_exemptions(p, object, exempt, NULL);
+    if (patch_begin_in_place(&pt, object, d) != 0)
+        return -1;
+    return mutate_run(p, &v, exempt, &pt, out, d);
 }
 
 /* see engine.h */

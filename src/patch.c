@@ -26,6 +26,20 @@ int patch_begin(struct patch *p, const cJSON *original, struct diag *d)
     return 0;
 }
 
+/* see patch.h */
+int patch_begin_in_place(struct patch *p, cJSON *doc, struct diag *d)
+{
+    memset(p, 0, sizeof(*p));
+    if (!doc)
+        return diag_set(d, "", "no document to patch");
+    p->ops = cJSON_CreateArray();
+    if (!p->ops)
+        return diag_set(d, "", "out of memory starting a patch");
+    p->doc = doc;
+    p->borrowed = true;
+    return 0;
+}
+
 /* Builds {"op":"add","path":path,"value":<deep copy of value>} in that key
  * order (RFC 6902 section 4.1; the order only matters to people reading). */
 static cJSON *make_op(const char *path, const cJSON *value)
@@ -226,7 +240,7 @@ cJSON *patch_take_ops(struct patch *p)
 /* see patch.h */
 cJSON *patch_take_doc(struct patch *p)
 {
-    cJSON *doc = p->doc;
+    cJSON *doc = p->borrowed ? NULL : p->doc;
 
     p->doc = NULL;
     return doc;
@@ -237,7 +251,8 @@ void patch_free(struct patch *p)
 {
     size_t i;
 
-    cJSON_Delete(p->doc);
+    if (!p->borrowed)
+        cJSON_Delete(p->doc);
     cJSON_Delete(p->ops);
     for (i = 0; i < p->count; i++)
         free(p->summaries[i]);

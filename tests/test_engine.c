@@ -243,6 +243,7 @@ static void test_structure(void **state)
         struct findings f;
         struct diag d;
         cJSON *o = parse_q(c->object);
+        cJSON *copy;
 
         make_policy(&p, NULL);
         diag_clear(&d);
@@ -252,6 +253,18 @@ static void test_structure(void **state)
         assert_null(m.result);
         if (strcmp(d.pointer, c->pointer) != 0 || strcmp(d.message, c->message) != 0)
             fail_msg("case \"%s\": mutate said \"%s\" at \"%s\"", c->name, d.message, d.pointer);
+
+        /* in place: the same error, and the object is left as it was */
+        copy = cJSON_Duplicate(o, true);
+        assert_non_null(copy);
+        diag_clear(&d);
+        if (engine_mutate_in_place(&p, copy, &m, &d) != -1)
+            fail_msg("case \"%s\": engine_mutate_in_place accepted it", c->name);
+        assert_null(m.ops);
+        if (strcmp(d.pointer, c->pointer) != 0 || strcmp(d.message, c->message) != 0)
+            fail_msg("case \"%s\": in place said \"%s\" at \"%s\"", c->name, d.message, d.pointer);
+        assert_true(cJSON_Compare(copy, o, true));
+        cJSON_Delete(copy);
 
         findings_init(&f);
         diag_clear(&d);

@@ -515,6 +515,20 @@ static void run_case(const struct mutate_case *c, cJSON **input_out, struct muta
     assert_same_json(applied, m.result, "applied ops and result", c->name);
     cJSON_Delete(applied);
 
+    /* in place: the same ops and summaries, and the object becomes the result */
+    applied = cJSON_Duplicate(input, true);
+    assert_non_null(applied);
+    if (engine_mutate_in_place(&p, applied, &again, &d) != 0)
+        fail_msg("case \"%s\": engine_mutate_in_place failed: %s", c->name, d.message);
+    assert_null(again.result);
+    assert_same_json(again.ops, m.ops, "ops in place", c->name);
+    assert_same_json(applied, m.result, "object mutated in place and result", c->name);
+    assert_int_equal(again.count, m.count);
+    for (size_t i = 0; i < m.count; i++)
+        assert_string_equal(again.summaries[i], m.summaries[i]);
+    mutation_free(&again);
+    cJSON_Delete(applied);
+
     /* idempotence: the webhook on its own output adds nothing */
     if (engine_mutate(&p, m.result, &again, &d) != 0)
         fail_msg("case \"%s\": second engine_mutate failed: %s", c->name, d.message);

@@ -67,6 +67,35 @@ static void test_begin_null_and_free_twice(void **state)
     patch_free(&p);
 }
 
+/* In place: the caller's document is extended and never freed or handed
+ * back by the patch. */
+static void test_begin_in_place(void **state)
+{
+    cJSON *doc = parse("{\"a\":{}}");
+    struct patch p;
+    struct diag d;
+
+    (void)state;
+    diag_clear(&d);
+    assert_int_equal(patch_begin_in_place(&p, NULL, &d), -1);
+    assert_string_equal(d.message, "no document to patch");
+    assert_null(p.ops);
+    patch_free(&p);
+    assert_int_equal(patch_begin_in_place(&p, doc, &d), 0);
+    assert_ptr_equal(p.doc, doc);
+    assert_int_equal(patch_add_member(&p, node(&p, "/a"), "/a", "b", parse("{\"c\":1}"), &d,
+                                      NULL),
+                     0);
+    assert_json(doc, "{\"a\":{\"b\":{\"c\":1}}}");
+    assert_json(p.ops, "[{\"op\":\"add\",\"path\":\"/a/b\",\"value\":{\"c\":1}}]");
+    assert_null(patch_take_doc(&p));
+    patch_free(&p);
+    patch_free(&p);
+    /* still the caller's, still whole */
+    assert_json(doc, "{\"a\":{\"b\":{\"c\":1}}}");
+    cJSON_Delete(doc);
+}
+
 static void test_add_to_empty_object(void **state)
 {
     cJSON *orig = parse("{}");
@@ -623,6 +652,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_begin_null_and_free_twice),
+        cmocka_unit_test(test_begin_in_place),
         cmocka_unit_test(test_null_arguments),
         cmocka_unit_test(test_failures_table),
         cmocka_unit_test(test_pointer_too_long),
