@@ -55,12 +55,12 @@
 #include <string.h>
 
 #include "jsonptr.h"
+#include "text.h"
 
 #define POLICY_API_VERSION "django-admission.io/v1"
 #define POLICY_KIND "Policy"
-/* how much of a user string a message quotes */
-#define QUOTE_MAX 64
-#define QUOTE_BUF (QUOTE_MAX * 4 + 16)
+/* a buffer for a quoted user string */
+#define QUOTE_BUF TEXT_QUOTE_SIZE(TEXT_QUOTE_MAX)
 /* keys longer than this get no "did you mean" */
 #define SUGGEST_MAX 64
 
@@ -214,59 +214,10 @@ enum rule_action policy_action(const struct policy *p, enum rule_id id)
 /* ---------------------------------------------------------------------- */
 /* messages */
 
-/* Writes s[0..len) into out as a double-quoted string for a message: quotes,
- * backslashes, control bytes and bytes that are not valid UTF-8 are escaped,
- * and input beyond QUOTE_MAX bytes is cut on a character boundary and marked
- * with "...". out is always NUL-terminated. */
-static const char *quote(const char *s, size_t len, char *out, size_t cap)
-{
-    size_t o = 0, i = 0;
-    const unsigned char *u = (const unsigned char *)s;
-
-    if (cap < 8) {
-        if (cap)
-            out[0] = '\0';
-        return out;
-    }
-    out[o++] = '"';
-    while (i < len && i < QUOTE_MAX && o + 8 < cap) {
-        size_t n = 1;
-        if (u[i] >= 0x80) {
-            /* length of a valid UTF-8 sequence starting here, 0 if invalid */
-            n = (u[i] & 0xE0) == 0xC0 && u[i] >= 0xC2 ? 2
-                : (u[i] & 0xF0) == 0xE0                ? 3
-                : (u[i] & 0xF8) == 0xF0 && u[i] <= 0xF4 ? 4
-                                                        : 0;
-            for (size_t k = 1; n && k < n; k++)
-                if (i + k >= len || (u[i + k] & 0xC0) != 0x80)
-                    n = 0;
-        }
-        if (n == 0 || u[i] < 0x20 || u[i] == 0x7f) {
-            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", u[i]);
-            i++;
-        } else if (u[i] == '"' || u[i] == '\\') {
-            out[o++] = '\\';
-            out[o++] = (char)u[i++];
-        } else {
-            if (o + n + 8 >= cap)
-                break;
-            memcpy(out + o, s + i, n);
-            o += n;
-            i += n;
-        }
-    }
-    out[o++] = '"';
-    if (i < len) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o] = '\0';
-    return out;
-}
-
+/* s as a quoted, bounded message string (see text_quote) */
 static const char *quote_str(const char *s, char *out, size_t cap)
 {
-    return quote(s, strlen(s), out, cap);
+    return text_quote(s, strlen(s), TEXT_QUOTE_MAX, out, cap);
 }
 
 static char lower(char c)
@@ -341,23 +292,6 @@ static const char *suggest(const char *key, const char *const cands[], size_t n)
     return best;
 }
 
-static const char *json_type_name(const cJSON *item)
-{
-    if (cJSON_IsObject(item))
-        return "object";
-    if (cJSON_IsArray(item))
-        return "array";
-    if (cJSON_IsString(item))
-        return "string";
-    if (cJSON_IsNumber(item))
-        return "number";
-    if (cJSON_IsBool(item))
-        return "boolean";
-    if (cJSON_IsNull(item))
-        return "null";
-    return "invalid value";
-}
-
 /* An integral v as an integer, else the shortest "%g" text that reads
  * back as v. */
 static void format_double(double v, char *buf, size_t cap)
@@ -423,7 +357,7 @@ static void leave(struct walk *w)
 
 static int type_error(struct walk *w, const char *expected, const cJSON *item)
 {
-    return fail(w, "expected %s, got %s", expected, json_type_name(item));
+    return fail(w, "expected %s, got %s", expected, text_json_type(item));
 }
 
 static int unknown_key(struct walk *w, const char *key, const char *const keys[], size_t n)
@@ -867,7 +801,7 @@ static int parse_string_list(struct walk *w, const cJSON *arr, bool (*ok)(const 
     size_t n = 0;
 
     if (!cJSON_IsArray(arr))
-        return type_error(w, "an array", arr);
+        return type_error(w, "a list", arr);
     cJSON_ArrayForEach(item, arr)
     {
         char q[QUOTE_BUF];
@@ -958,7 +892,7 @@ static int parse_annotations(struct walk *w, const cJSON *obj, struct policy *p)
             if (n == POLICY_LIST_MAX)
                 return fail(w, "too many annotations (at most %d)", POLICY_LIST_MAX);
             return fail(w, "invalid annotation key %s: %s",
-                        quote(item->string, klen, q, sizeof(q)), why);
+                        text_quote(item->string, klen, TEXT_QUOTE_MAX, q, sizeof(q)), why);
         }
         if (enter(w, item->string) < 0)
             return -1;
@@ -1226,8 +1160,7 @@ int policy_apply(struct policy *p, const cJSON *doc, struct diag *d)
 
     d = w.d;
     if (!cJSON_IsObject(doc))
-        return diag_set(d, "", "a policy document must be an object, got %s",
-                        json_type_name(doc));
+        return diag_set(d, "", "a policy document must be an object, got %s", text_json_type(doc));
     /* work on a copy so that p changes only when the whole document holds */
     work = malloc(sizeof(*work));
     if (!work)

@@ -4,63 +4,12 @@
 #include <string.h>
 
 #include "jsonptr.h"
+#include "text.h"
 
 /* Kubernetes limits (k8s.io/apimachinery/pkg/util/validation) */
 #define DNS_SUBDOMAIN_MAX 253
 #define LABEL_NAME_MAX 63
 #define LABEL_VALUE_MAX 63
-/* how much of a user string a message quotes */
-#define QUOTE_MAX 64
-
-/* Writes s[0..len) into out as a double-quoted string for a message: quotes,
- * backslashes, control bytes and bytes that are not valid UTF-8 are escaped,
- * and input beyond QUOTE_MAX bytes is cut on a character boundary and marked
- * with "...". out is always NUL-terminated. */
-static const char *quote(const char *s, size_t len, char *out, size_t cap)
-{
-    size_t o = 0, i = 0;
-    const unsigned char *u = (const unsigned char *)s;
-
-    if (cap < 8) {
-        if (cap)
-            out[0] = '\0';
-        return out;
-    }
-    out[o++] = '"';
-    while (i < len && i < QUOTE_MAX && o + 8 < cap) {
-        size_t n = 1;
-        if (u[i] >= 0x80) {
-            /* length of a valid UTF-8 sequence starting here, 0 if invalid */
-            n = (u[i] & 0xE0) == 0xC0 && u[i] >= 0xC2 ? 2
-                : (u[i] & 0xF0) == 0xE0                ? 3
-                : (u[i] & 0xF8) == 0xF0 && u[i] <= 0xF4 ? 4
-                                                        : 0;
-            for (size_t k = 1; n && k < n; k++)
-                if (i + k >= len || (u[i + k] & 0xC0) != 0x80)
-                    n = 0;
-        }
-        if (n == 0 || u[i] < 0x20 || u[i] == 0x7f) {
-            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", u[i]);
-            i++;
-        } else if (u[i] == '"' || u[i] == '\\') {
-            out[o++] = '\\';
-            out[o++] = (char)u[i++];
-        } else {
-            if (o + n + 8 >= cap)
-                break;
-            memcpy(out + o, s + i, n);
-            o += n;
-            i += n;
-        }
-    }
-    out[o++] = '"';
-    if (i < len) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o] = '\0';
-    return out;
-}
 
 static bool is_alnum(char c)
 {
@@ -163,23 +112,6 @@ static const char *op_name(enum selector_op op)
     return "In";
 }
 
-static const char *json_type_name(const cJSON *item)
-{
-    if (cJSON_IsObject(item))
-        return "object";
-    if (cJSON_IsArray(item))
-        return "array";
-    if (cJSON_IsString(item))
-        return "string";
-    if (cJSON_IsNumber(item))
-        return "number";
-    if (cJSON_IsBool(item))
-        return "boolean";
-    if (cJSON_IsNull(item))
-        return "null";
-    return "invalid value";
-}
-
 /* Both append a token to p; on overflow they fill d. */
 static int push_key(struct jsonptr *p, const char *key, struct diag *d)
 {
@@ -199,11 +131,11 @@ static int check_key(const char *key, const char *where, struct diag *d)
 {
     size_t len = strlen(key);
     const char *why = len >= SELECTOR_KEY_MAX ? "is too long" : selector_key_error(key, len);
-    char q[QUOTE_MAX * 4 + 16];
+    char q[TEXT_QUOTE_SIZE(TEXT_QUOTE_MAX)];
 
     if (why)
-        return diag_set(d, where, "invalid label key %s: %s", quote(key, len, q, sizeof(q)),
-                        why);
+        return diag_set(d, where, "invalid label key %s: %s",
+                        text_quote(key, len, TEXT_QUOTE_MAX, q, sizeof(q)), why);
     return 0;
 }
 
@@ -211,11 +143,11 @@ static int check_value(const char *value, const char *where, struct diag *d)
 {
     size_t len = strlen(value);
     const char *why = selector_value_error(value, len);
-    char q[QUOTE_MAX * 4 + 16];
+    char q[TEXT_QUOTE_SIZE(TEXT_QUOTE_MAX)];
 
     if (why)
-        return diag_set(d, where, "invalid label value %s: %s", quote(value, len, q, sizeof(q)),
-                        why);
+        return diag_set(d, where, "invalid label value %s: %s",
+                        text_quote(value, len, TEXT_QUOTE_MAX, q, sizeof(q)), why);
     return 0;
 }
 
@@ -255,7 +187,7 @@ static int parse_match_labels(const cJSON *labels, struct jsonptr *p, struct sel
     if (cJSON_IsNull(labels))
         return 0;
     if (!cJSON_IsObject(labels))
-        return diag_set(d, p->text, "expected an object, got %s", json_type_name(labels));
+        return diag_set(d, p->text, "expected an object, got %s", text_json_type(labels));
     cJSON_ArrayForEach(item, labels)
     {
         struct selector_term *t;
@@ -271,7 +203,7 @@ static int parse_match_labels(const cJSON *labels, struct jsonptr *p, struct sel
             if (strcmp(prev->string, item->string) == 0)
                 return diag_set(d, p->text, "duplicate key");
         if (!cJSON_IsString(item))
-            return diag_set(d, p->text, "expected a string, got %s", json_type_name(item));
+            return diag_set(d, p->text, "expected a string, got %s", text_json_type(item));
         if (check_value(item->valuestring, p->text, d) < 0)
             return -1;
         t = new_term(s, p->text, d);
@@ -292,18 +224,19 @@ static int parse_operator(const cJSON *op, const char *where, enum selector_op *
 {
     static const enum selector_op ops[] = {SELECTOR_IN, SELECTOR_NOT_IN, SELECTOR_EXISTS,
                                            SELECTOR_DOES_NOT_EXIST};
-    char q[QUOTE_MAX * 4 + 16];
+    char q[TEXT_QUOTE_SIZE(TEXT_QUOTE_MAX)];
 
     if (!cJSON_IsString(op))
-        return diag_set(d, where, "expected a string, got %s", json_type_name(op));
+        return diag_set(d, where, "expected a string, got %s", text_json_type(op));
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
         if (strcmp(op->valuestring, op_name(ops[i])) == 0) {
             *out = ops[i];
             return 0;
         }
     }
-    return diag_set(d, where, "unknown operator %s (expected In, NotIn, Exists or DoesNotExist)",
-                    quote(op->valuestring, strlen(op->valuestring), q, sizeof(q)));
+    return diag_set(
+        d, where, "unknown operator %s (expected In, NotIn, Exists or DoesNotExist)",
+        text_quote(op->valuestring, strlen(op->valuestring), TEXT_QUOTE_MAX, q, sizeof(q)));
 }
 
 static int parse_expression(const cJSON *expr, struct jsonptr *p, struct selector *s,
@@ -316,20 +249,21 @@ static int parse_expression(const cJSON *expr, struct jsonptr *p, struct selecto
     size_t i = 0;
 
     if (!cJSON_IsObject(expr))
-        return diag_set(d, p->text, "expected an object, got %s", json_type_name(expr));
+        return diag_set(d, p->text, "expected an object, got %s", text_json_type(expr));
     cJSON_ArrayForEach(item, expr)
     {
         const cJSON **slot = strcmp(item->string, "key") == 0        ? &key
                              : strcmp(item->string, "operator") == 0 ? &op
                              : strcmp(item->string, "values") == 0   ? &values
                                                                      : NULL;
-        char q[QUOTE_MAX * 4 + 16];
+        char q[TEXT_QUOTE_SIZE(TEXT_QUOTE_MAX)];
 
         if (!slot || *slot)
             (void)jsonptr_push_key(p, item->string);
         if (!slot)
-            return diag_set(d, p->text, "unknown key %s (expected key, operator or values)",
-                            quote(item->string, strlen(item->string), q, sizeof(q)));
+            return diag_set(
+                d, p->text, "unknown key %s (expected key, operator or values)",
+                text_quote(item->string, strlen(item->string), TEXT_QUOTE_MAX, q, sizeof(q)));
         if (*slot)
             return diag_set(d, p->text, "duplicate key");
         *slot = item;
@@ -341,7 +275,7 @@ static int parse_expression(const cJSON *expr, struct jsonptr *p, struct selecto
     if (push_key(p, "key", d) < 0)
         return -1;
     if (!cJSON_IsString(key))
-        return diag_set(d, p->text, "expected a string, got %s", json_type_name(key));
+        return diag_set(d, p->text, "expected a string, got %s", text_json_type(key));
     if (check_key(key->valuestring, p->text, d) < 0)
         return -1;
     jsonptr_pop(p);
@@ -359,13 +293,13 @@ static int parse_expression(const cJSON *expr, struct jsonptr *p, struct selecto
         if (push_key(p, "values", d) < 0)
             return -1;
         if (!cJSON_IsArray(values))
-            return diag_set(d, p->text, "expected an array, got %s", json_type_name(values));
+            return diag_set(d, p->text, "expected a list, got %s", text_json_type(values));
         cJSON_ArrayForEach(item, values)
         {
             if (push_index(p, i++, d) < 0)
                 return -1;
             if (!cJSON_IsString(item))
-                return diag_set(d, p->text, "expected a string, got %s", json_type_name(item));
+                return diag_set(d, p->text, "expected a string, got %s", text_json_type(item));
             if (check_value(item->valuestring, p->text, d) < 0)
                 return -1;
             if (term_add_value(t, item->valuestring, strlen(item->valuestring), p->text, d) < 0)
@@ -403,20 +337,20 @@ int selector_parse(const cJSON *json, const char *base, struct selector *out, st
     if (jsonptr_set(&p, base ? base : "") < 0)
         return diag_set(d, NULL, "key path is longer than %d bytes", JSONPTR_MAX - 1);
     if (!cJSON_IsObject(json))
-        return diag_set(d, p.text, "expected an object, got %s", json_type_name(json));
+        return diag_set(d, p.text, "expected an object, got %s", text_json_type(json));
     cJSON_ArrayForEach(item, json)
     {
         const cJSON **slot = strcmp(item->string, "matchLabels") == 0        ? &labels
                              : strcmp(item->string, "matchExpressions") == 0 ? &exprs
                                                                              : NULL;
-        char q[QUOTE_MAX * 4 + 16];
+        char q[TEXT_QUOTE_SIZE(TEXT_QUOTE_MAX)];
 
         if (!slot || *slot)
             (void)jsonptr_push_key(&p, item->string);
         if (!slot)
-            return diag_set(d, p.text,
-                            "unknown key %s (expected matchLabels or matchExpressions)",
-                            quote(item->string, strlen(item->string), q, sizeof(q)));
+            return diag_set(
+                d, p.text, "unknown key %s (expected matchLabels or matchExpressions)",
+                text_quote(item->string, strlen(item->string), TEXT_QUOTE_MAX, q, sizeof(q)));
         if (*slot)
             return diag_set(d, p.text, "duplicate key");
         *slot = item;
@@ -432,7 +366,7 @@ int selector_parse(const cJSON *json, const char *base, struct selector *out, st
         if (push_key(&p, "matchExpressions", d) < 0)
             return -1;
         if (!cJSON_IsArray(exprs))
-            return diag_set(d, p.text, "expected an array, got %s", json_type_name(exprs));
+            return diag_set(d, p.text, "expected a list, got %s", text_json_type(exprs));
         cJSON_ArrayForEach(item, exprs)
         {
             if (push_index(&p, i++, d) < 0 || parse_expression(item, &p, &s, d) < 0)
@@ -524,15 +458,16 @@ static bool tok_is_word(const struct lexer *l, const char *word)
 
 static int syntax_error(const struct lexer *l, const char *expected, struct diag *d)
 {
-    char q[QUOTE_MAX * 4 + 16];
-    char found[QUOTE_MAX * 4 + 16];
+    char q[TEXT_QUOTE_SIZE(TEXT_QUOTE_MAX)];
+    char found[TEXT_QUOTE_SIZE(TEXT_QUOTE_MAX)];
 
     if (l->tok == T_END)
         snprintf(found, sizeof(found), "end of string");
     else
-        quote(l->text + l->start, l->len, found, sizeof(found));
+        text_quote(l->text + l->start, l->len, TEXT_QUOTE_MAX, found, sizeof(found));
     return diag_set(d, NULL, "invalid selector %s: expected %s at offset %zu, found %s",
-                    quote(l->text, strlen(l->text), q, sizeof(q)), expected, l->start, found);
+                    text_quote(l->text, strlen(l->text), TEXT_QUOTE_MAX, q, sizeof(q)), expected,
+                    l->start, found);
 }
 
 /* Copies the current identifier (or "" when `empty`) into a key or value. */
@@ -551,10 +486,11 @@ static int take_value(const struct lexer *l, bool empty, struct selector_term *t
     size_t len = empty ? 0 : l->len;
     const char *v = l->text + l->start;
     const char *why = selector_value_error(v, len);
-    char q[QUOTE_MAX * 4 + 16];
+    char q[TEXT_QUOTE_SIZE(TEXT_QUOTE_MAX)];
 
     if (why)
-        return diag_set(d, NULL, "invalid label value %s: %s", quote(v, len, q, sizeof(q)), why);
+        return diag_set(d, NULL, "invalid label value %s: %s",
+                        text_quote(v, len, TEXT_QUOTE_MAX, q, sizeof(q)), why);
     return term_add_value(t, v, len, NULL, d);
 }
 

@@ -466,7 +466,7 @@ static const struct bad_doc {
     const char *message;
 } bad_docs[] = {
     /* root */
-    {"[]", "", "a policy document must be an object, got array"},
+    {"[]", "", "a policy document must be an object, got list"},
     {"\"replicas: 3\"", "", "a policy document must be an object, got string"},
     {"null", "", "a policy document must be an object, got null"},
     {"42", "", "a policy document must be an object, got number"},
@@ -498,8 +498,8 @@ static const struct bad_doc {
     {"{\"probes\":{\"liveness\":{\"periodSeconds\":null}}}", "/probes/liveness/periodSeconds",
      "expected an integer, got null"},
     {"{\"strategy\":{\"maxUnavailable\":\"25%\"}}", "/strategy/maxUnavailable", "expected an integer, got string"},
-    {"{\"mainContainer\":[\"django\"]}", "/mainContainer", "expected a string, got array"},
-    {"{\"secretEnvPatterns\":\"PASSWORD\"}", "/secretEnvPatterns", "expected an array, got string"},
+    {"{\"mainContainer\":[\"django\"]}", "/mainContainer", "expected a string, got list"},
+    {"{\"secretEnvPatterns\":\"PASSWORD\"}", "/secretEnvPatterns", "expected a list, got string"},
     {"{\"selector\":null}", "/selector", "expected an object, got null"},
     /* integer ranges */
     {"{\"probes\":{\"readiness\":{\"initialDelaySeconds\":-1}}}", "/probes/readiness/initialDelaySeconds",
@@ -547,7 +547,7 @@ static const struct bad_doc {
      "expected a string, got number (quote it: \"8000\")"},
     {"{\"annotations\":{\"a~b\":\"x\"}}", "/annotations/a~0b", "invalid annotation key \"a~b\""},
     {"{\"annotations\":{\"x\":\"1\",\"x\":\"2\"}}", "/annotations/x", "duplicate key"},
-    {"{\"annotations\":[]}", "/annotations", "expected an object, got array"},
+    {"{\"annotations\":[]}", "/annotations", "expected an object, got list"},
     /* rules */
     {"{\"rules\":{\"image-tags\":\"warn\"}}", "/rules/image-tags",
      "unknown rule \"image-tags\" (did you mean \"image-tag\"?)"},
@@ -569,7 +569,7 @@ static const struct bad_doc {
     {"{\"rules\":{\"image-tag\":{\"action\":\"Warn\"}}}", "/rules/image-tag/action",
      "unknown action \"Warn\" (did you mean \"warn\"?)"},
     {"{\"rules\":{\"image-tag\":\"warn\",\"image-tag\":\"off\"}}", "/rules/image-tag", "duplicate key"},
-    {"{\"rules\":[\"image-tag\"]}", "/rules", "expected an object, got array"},
+    {"{\"rules\":[\"image-tag\"]}", "/rules", "expected an object, got list"},
     /* quantities */
     {"{\"resources\":{\"requests\":{\"cpu\":\"1.5.5\"}}}", "/resources/requests/cpu",
      "invalid quantity \"1.5.5\": "},
@@ -662,7 +662,7 @@ static void test_hostile_deep_nesting(void **state)
     policy_default(&p);
     assert_int_equal(apply_text(&p, text, &d), -1);
     assert_string_equal(d.pointer, "/probes/liveness/periodSeconds");
-    assert_string_equal(d.message, "expected an integer, got array");
+    assert_string_equal(d.message, "expected an integer, got list");
     free(text);
 }
 
