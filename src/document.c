@@ -1,6 +1,7 @@
 #include "document.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -928,6 +929,100 @@ fail:
     return -1;
 }
 
+static int hex4(const char *s, size_t avail, unsigned *out)
+{
+    unsigned v = 0;
+
+    if (avail < 4)
+        return -1;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (unsigned)(c - 'A' + 10);
+        else
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* JSON writes a character beyond the Basic Multilingual Plane as a UTF-16
+ * surrogate pair of escapes ("\ud83c\udf81", RFC 8259 section 7), as
+ * Python's json.dumps does by default; YAML forbids surrogate escapes, so
+ * libyaml refuses the file. In a JSON document (first byte after a BOM and
+ * blanks is '{' or '['), each such pair inside a string becomes the
+ * character's UTF-8 bytes, which every reader takes to mean the same. No
+ * newline is added or removed, so reported lines do not move. Returns 1 with
+ * *out (caller frees) when something was rewritten, 0 when nothing needs to
+ * be, -1 when memory ran out. A lone surrogate is left for libyaml to
+ * refuse. */
+static int join_surrogate_escapes(const char *text, size_t len, char **out, size_t *out_len)
+{
+    size_t i = 0, o = 0;
+    bool in_string = false, changed = false;
+    char *buf;
+
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+        i = 3;
+    while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
+        i++;
+    if (i == len || (text[i] != '{' && text[i] != '['))
+        return 0;
+    buf = malloc(len + 1);
+    if (!buf)
+        return -1;
+    memcpy(buf, text, i);
+    o = i;
+    while (i < len) {
+        char c = text[i];
+        unsigned hi, lo;
+
+        if (!in_string) {
+            in_string = c == '"';
+            buf[o++] = text[i++];
+            continue;
+        }
+        if (c == '"') {
+            in_string = false;
+            buf[o++] = text[i++];
+            continue;
+        }
+        if (c != '\\' || i + 1 == len) {
+            buf[o++] = text[i++];
+            continue;
+        }
+        if (text[i + 1] == 'u' && hex4(text + i + 2, len - i - 2, &hi) == 0 && hi >= 0xD800 &&
+            hi <= 0xDBFF && i + 7 < len && text[i + 6] == '\\' && text[i + 7] == 'u' &&
+            hex4(text + i + 8, len - i - 8, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
+            unsigned cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+            buf[o++] = (char)(0xF0 | (cp >> 18));
+            buf[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+            buf[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            buf[o++] = (char)(0x80 | (cp & 0x3F));
+            i += 12;
+            changed = true;
+            continue;
+        }
+        /* any other escape is copied whole, so an escaped quote does not
+         * end the string */
+        buf[o++] = text[i++];
+        buf[o++] = text[i++];
+    }
+    if (!changed) {
+        free(buf);
+        return 0;
+    }
+    buf[o] = '\0';
+    *out = buf;
+    *out_len = o;
+    return 1;
+}
+
 /* see document.h */
 int document_parse(const char *name, const char *text, size_t len, struct document_set *out,
                    struct diag *d)
@@ -936,6 +1031,8 @@ int document_parse(const char *name, const char *text, size_t len, struct docume
     struct document_set set = {0};
     const char *nul;
     yaml_event_t ev;
+    char *joined = NULL;
+    size_t joined_len = 0;
     int rc = -1;
 
     out->docs = NULL;
@@ -956,8 +1053,20 @@ int document_parse(const char *name, const char *text, size_t len, struct docume
     if (nul)
         return fail_at(&b, line_at_offset(&b, (size_t)(nul - b.text)), NULL,
                        "input contains a NUL byte (at byte %zu)", (size_t)(nul - b.text));
-    if (!yaml_parser_initialize(&b.parser))
+    switch (join_surrogate_escapes(b.text, b.len, &joined, &joined_len)) {
+    case -1:
+        return fail_at(&b, 0, NULL, "out of memory reading JSON");
+    case 1:
+        b.text = joined;
+        b.len = joined_len;
+        break;
+    default:
+        break;
+    }
+    if (!yaml_parser_initialize(&b.parser)) {
+        free(joined);
         return fail_at(&b, 0, NULL, "out of memory reading YAML");
+    }
     yaml_parser_set_input_string(&b.parser, (const unsigned char *)b.text, b.len);
     if (next_event(&b, &ev) < 0)
         goto out;
@@ -1004,6 +1113,7 @@ out:
     lines_free(b.lines, b.lines_count);
     free(b.ptr);
     yaml_parser_delete(&b.parser);
+    free(joined);
     return rc;
 }
 

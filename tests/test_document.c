@@ -51,6 +51,14 @@ static const struct typing_case typing_cases[] = {
     {"? \"\"\n: x", "{\"\": \"x\"}"},
     {"caf\xc3\xa9: \xd0\xb7\xd0\xbd\xd0\xb0\xd1\x87\xd0\xb5\xd0\xbd\xd0\xb8\xd0\xb5",
      "{\"caf\xc3\xa9\": \"\xd0\xb7\xd0\xbd\xd0\xb0\xd1\x87\xd0\xb5\xd0\xbd\xd0\xb8\xd0\xb5\"}"},
+    /* JSON's surrogate-pair escapes (RFC 8259 section 7, what json.dumps
+     * writes) mean the character, in strings and keys; an escaped quote or
+     * backslash does not confuse the rewrite; YAML input is not rewritten */
+    {"{\"a\": \"gift \\ud83c\\udf81 caf\\u00e9\"}", "{\"a\": \"gift \xf0\x9f\x8e\x81 caf\xc3\xa9\"}"},
+    {" \n[\"\\uD83D\\uDE00\", {\"\\ud83c\\udf81\": 1}]",
+     "[\"\xf0\x9f\x98\x80\", {\"\xf0\x9f\x8e\x81\": 1}]"},
+    {"{\"a\": \"\\\\ud83c\\\\udf81\", \"b\": \"\\\"\\ud83c\\udf81\"}",
+     "{\"a\": \"\\\\ud83c\\\\udf81\", \"b\": \"\\\"\xf0\x9f\x8e\x81\"}"},
     /* keys stay as written, whatever they look like */
     {"1: a\ntrue: b\n~: c\n0x10: d", "{\"1\": \"a\", \"true\": \"b\", \"~\": \"c\", \"0x10\": \"d\"}"},
     /* null */
@@ -150,6 +158,9 @@ static const struct error_case error_cases[] = {
     /* UTF-16 (a byte-order mark of either order) */
     {"\xff\xfe" "a\0:\0 \0" "1\0", 10, 1, "UTF-16", NULL},
     {"\xfe\xff" "\0a", 4, 1, "UTF-16", NULL},
+    /* a lone surrogate escape is still refused, with its line */
+    {"{\n\"a\": \"\\ud83c x\"}", 0, 2, "escape", NULL},
+    {"a: \"\\ud83c\\udf81\"", 0, 1, "escape", NULL},
     /* invalid UTF-8 */
     {"a: 1\nb: \xc3\x28", 0, 2, "UTF-8", NULL},
     {"a: \xff", 0, 1, "UTF-8", NULL},
