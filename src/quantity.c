@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "text.h"
+
 /* Accepted text (k8s.io/apimachinery/pkg/api/resource, quantity.go):
  *
  *   quantity     ::= sign? number suffix?
@@ -63,49 +65,18 @@ struct work {
     long exp;
 };
 
-/* Writes text[0..len) into out as a quoted, printable, bounded string for
- * messages: `"1.5.5"`, with \xNN for bytes outside printable ASCII and a
- * trailing "..." when the input is longer than QUANTITY_TEXT_MAX. */
-static void quote_input(const char *text, size_t len, char *out, size_t cap)
-{
-    size_t o = 0;
-    size_t shown = len > QUANTITY_TEXT_MAX ? QUANTITY_TEXT_MAX : len;
-    size_t i;
-
-    /* worst case: 4 bytes per input byte, quotes, "...", NUL */
-    if (cap < 4 * QUANTITY_TEXT_MAX + 8) {
-        if (cap)
-            out[0] = '\0';
-        return;
-    }
-    out[o++] = '"';
-    for (i = 0; i < shown; i++) {
-        unsigned char c = (unsigned char)text[i];
-
-        if (c == '"' || c == '\\') {
-            out[o++] = '\\';
-            out[o++] = (char)c;
-        } else if (c < 0x20 || c > 0x7e) {
-            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
-        } else {
-            out[o++] = (char)c;
-        }
-    }
-    if (shown < len) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o++] = '"';
-    out[o] = '\0';
-}
-
+/* The message quotes the input with every byte outside printable ASCII as
+ * \xNN (the grammar is ASCII, and the messages name bytes by offset and
+ * value): `"1.5.5"`, `"1\xc2\xb5"`. Past QUANTITY_TEXT_MAX bytes the quote
+ * is cut and ends in `..."`. */
 static int fail(const char *text, size_t len, const char *field, struct diag *d,
                 const char *what)
 {
-    char quoted[4 * QUANTITY_TEXT_MAX + 8];
+    char shown[4 * QUANTITY_TEXT_MAX + 1];
+    size_t n = text_escape(text, len, QUANTITY_TEXT_MAX, true, shown, sizeof(shown));
 
-    quote_input(text, len, quoted, sizeof(quoted));
-    return diag_set(d, field, "invalid quantity %s: %s", quoted, what);
+    return diag_set(d, field, "invalid quantity \"%s%s\": %s", shown, n < len ? "..." : "",
+                    what);
 }
 
 /* Describes the byte at text[at] as unexpected; the caller passes it to fail. */

@@ -263,6 +263,14 @@ static void test_message_exact(void **state)
     assert_int_equal(quantity_parse(NULL, 0, &q, "/x", &d), -1);
     assert_string_equal(d.message, "invalid quantity \"\": empty value");
     assert_string_equal(d.pointer, "/x");
+    /* the quote shows every byte the grammar does not allow as the message
+     * names it, a valid UTF-8 character too */
+    assert_int_equal(quantity_parse("1\xc2\xb5", 3, &q, NULL, &d), -1);
+    assert_string_equal(d.message,
+                        "invalid quantity \"1\\xc2\\xb5\": unexpected byte 0xc2 at offset 1");
+    assert_int_equal(quantity_parse("\"1\x7f\\", 4, &q, NULL, &d), -1);
+    assert_string_equal(d.message,
+                        "invalid quantity \"\\\"1\\x7f\\\\\": unexpected '\"' at offset 0");
 }
 
 /* len bounds the read: text past it is never looked at. */
