@@ -12,11 +12,12 @@
 #include "jsonptr.h"
 #include "policy.h"
 #include "quantity.h"
+#include "text.h"
 
 #define POD_SPEC_POINTER "/spec/template/spec"
 /* longest piece of user text (names, images, values) quoted in a message */
-#define QUOTE_MAX 64
-#define QUOTE_BUF (QUOTE_MAX + 4)
+#define QUOTE_MAX TEXT_QUOTE_MAX
+#define QUOTE_BUF TEXT_CLIP_SIZE(QUOTE_MAX)
 
 /* One running check: the context, the rule it reports for, the diag. */
 struct check {
@@ -43,22 +44,6 @@ static const cJSON *field(const cJSON *obj, const char *key)
     if (found && cJSON_IsNull(found))
         return NULL;
     return found;
-}
-
-/* "a string", "an object", ... for "X is a string, expected ..." */
-static const char *type_name(const cJSON *v)
-{
-    if (cJSON_IsString(v))
-        return "a string";
-    if (cJSON_IsBool(v))
-        return "a boolean";
-    if (cJSON_IsNumber(v))
-        return "a number";
-    if (cJSON_IsArray(v))
-        return "an array";
-    if (cJSON_IsObject(v))
-        return "an object";
-    return "null";
 }
 
 /* True when v is a JSON number holding a whole value that fits an int32
@@ -104,33 +89,15 @@ static const char *number_text(double x, char *buf, size_t cap)
     return buf;
 }
 
-/* Copies user text for a message: at most QUOTE_MAX bytes, cut on a UTF-8
- * character boundary with "..." appended, control characters replaced by
- * '?' and '"' by '\'' so the message stays one readable line. buf holds
- * QUOTE_BUF. */
+/* User text for a message, between double quotes: clipped to QUOTE_MAX
+ * bytes (see text_clip), and '"' written as '\'' so the quotes stay
+ * unambiguous. buf holds QUOTE_BUF. */
 static const char *quote(const char *s, char *buf)
 {
-    size_t n = 0;
-    size_t len = strlen(s);
-
-    if (len > QUOTE_MAX) {
-        len = QUOTE_MAX;
-        /* back up over UTF-8 continuation bytes */
-        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-            len--;
-    }
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7f)
-            buf[n++] = '?';
-        else
-            buf[n++] = c == '"' ? '\'' : (char)c;
-    }
-    if (len < strlen(s)) {
-        memcpy(buf + n, "...", 3);
-        n += 3;
-    }
-    buf[n] = '\0';
+    text_clip(s, strlen(s), QUOTE_MAX, buf, QUOTE_BUF);
+    for (char *p = buf; *p; p++)
+        if (*p == '"')
+            *p = '\'';
     return buf;
 }
 
@@ -213,8 +180,8 @@ static int typed_member(const struct check *k, const char *container,
     }
     if (ptr_join(&p, parent_ptr, k->d, key, NULL) != 0)
         return -1;
-    if (report(k, container, &p, "%s is %s, expected %s", shown, type_name(v),
-               want == cJSON_Object ? "an object" : "an array") != 0)
+    if (report(k, container, &p, "%s is %s, expected %s", shown, text_json_type_article(v),
+               want == cJSON_Object ? "an object" : "a list") != 0)
         return -1;
     return 0;
 }
@@ -349,7 +316,7 @@ static int forbid_true(const struct check *k, const struct container *c, const c
                       key);
     return report(k, c->name, &p,
                   "securityContext.%s is %s, expected a boolean: remove it or set it to false", key,
-                  type_name(v));
+                  text_json_type_article(v));
 }
 
 /* Judges a boolean securityContext field that must be set to `want`
@@ -372,7 +339,7 @@ static int require_bool(const struct check *k, const struct container *c, const 
                       absent_note, key, want_text, hint);
     if (!cJSON_IsBool(v))
         return report(k, c->name, &p, "securityContext.%s is %s, expected the boolean %s%s", key,
-                      type_name(v), want_text, hint);
+                      text_json_type_article(v), want_text, hint);
     return report(k, c->name, &p, "%s: set securityContext.%s to %s%s", wrong_what, key, want_text,
                   hint);
 }
@@ -403,7 +370,7 @@ int check_replicas(const struct check_ctx *ctx, enum rule_id id, struct diag *d)
     if (!cJSON_IsNumber(r))
         return report(&k, "", &p,
                       "replicas is %s, expected an integer: set spec.replicas to %d or more",
-                      type_name(r), min);
+                      text_json_type_article(r), min);
     if (!as_int32(r, &n))
         return report(&k, "", &p,
                       "replicas is %s, not a 32-bit integer: set spec.replicas to %d or more",
@@ -468,7 +435,7 @@ int check_probe_missing(const struct check_ctx *ctx, enum rule_id id, struct dia
     if (!probe)
         return report(&k, c.name, &p, "%s is missing: add %s", pr->key, fix);
     return report(&k, c.name, &p, "%s is %s, expected an object: replace it with %s", pr->key,
-                  type_name(probe), fix);
+                  text_json_type_article(probe), fix);
 }
 
 /* One timing field of a probe, with the Kubernetes default that stands in
@@ -547,7 +514,8 @@ int check_probe_policy(const struct check_ctx *ctx, enum rule_id id, struct diag
                 return -1;
             if (!cJSON_IsNumber(v)) {
                 if (report(&k, c.name, &p, "%s %s is %s, expected an integer: set it to %d",
-                           pr->key, f->key, type_name(v), clamp(f->policy_value, lo, hi)) != 0)
+                           pr->key, f->key, text_json_type_article(v),
+                           clamp(f->policy_value, lo, hi)) != 0)
                     return -1;
                 continue;
             }
@@ -650,8 +618,8 @@ static int resource_section(const struct check *k, const struct container *c, co
         if (!report_types)
             return 0;
         if (report(k, c->name, &res_ptr,
-                   "resources is %s, expected an object with %s.cpu and %s.memory", type_name(res),
-                   section, section) != 0)
+                   "resources is %s, expected an object with %s.cpu and %s.memory",
+                   text_json_type_article(res), section, section) != 0)
             return -1;
         return 0;
     }
@@ -663,7 +631,7 @@ static int resource_section(const struct check *k, const struct container *c, co
             return 0;
         snprintf(shown, sizeof(shown), "resources.%s", section);
         if (report(k, c->name, sec_ptr, "%s is %s, expected an object with cpu and memory", shown,
-                   type_name(sec)) != 0)
+                   text_json_type_article(sec)) != 0)
             return -1;
         return 0;
     }
@@ -708,7 +676,7 @@ static int resources_missing(const struct check *k, const char *section,
             case 0:
                 rc = report(k, c.name, &p,
                             "%s.%s is %s, expected a quantity string: set it to \"%s\"", section,
-                            resource_names[r], type_name(v), pair_text(want, r));
+                            resource_names[r], text_json_type_article(v), pair_text(want, r));
                 break;
             default:
                 quote(quantity_reason(qd.message), why);
@@ -871,7 +839,7 @@ int check_host_namespaces(const struct check_ctx *ctx, enum rule_id id, struct d
                        ns[i].what, ns[i].key);
         else
             rc = report(&k, "", &p, "%s is %s, expected a boolean: remove it or set it to false",
-                        ns[i].key, type_name(v));
+                        ns[i].key, text_json_type_article(v));
         if (rc != 0)
             return -1;
     }
@@ -902,7 +870,7 @@ int check_host_path(const struct check_ctx *ctx, enum rule_id id, struct diag *d
             if (ptr_index(&p, &vols_ptr, i, d) != 0)
                 return -1;
             if (report(&k, "", &p, "volumes entry %zu is %s, expected an object", i,
-                       type_name(v)) != 0)
+                       text_json_type_article(v)) != 0)
                 return -1;
             continue;
         }
@@ -950,7 +918,7 @@ int check_host_port(const struct check_ctx *ctx, enum rule_id id, struct diag *d
                 return -1;
             if (!cJSON_IsObject(port)) {
                 if (report(&k, c.name, &p, "ports entry %zu is %s, expected an object", j,
-                           type_name(port)) != 0)
+                           text_json_type_article(port)) != 0)
                     return -1;
                 continue;
             }
@@ -960,7 +928,7 @@ int check_host_port(const struct check_ctx *ctx, enum rule_id id, struct diag *d
                 return -1;
             if (!cJSON_IsNumber(hp)) {
                 if (report(&k, c.name, &p, "hostPort is %s, expected an integer: remove hostPort",
-                           type_name(hp)) != 0)
+                           text_json_type_article(hp)) != 0)
                     return -1;
                 continue;
             }
@@ -1064,7 +1032,7 @@ int check_capabilities_add(const struct check_ctx *ctx, enum rule_id id, struct 
                 r = report(
                     &k, c.name, &p,
                     "capabilities.add entry %zu is %s, expected a capability name: remove it", j,
-                    type_name(cap));
+                    text_json_type_article(cap));
             else if (strncmp(cap->valuestring, "CAP_", 4) == 0 &&
                      capability_allowed(pol, cap->valuestring + 4))
                 r = report(&k, c.name, &p,
@@ -1195,7 +1163,7 @@ int check_run_as_non_root(const struct check_ctx *ctx, enum rule_id id, struct d
             return -1;
         if (!cJSON_IsBool(v) &&
             report(&k, "", &p, "pod securityContext.runAsNonRoot is %s, expected the boolean true",
-                   type_name(v)) != 0)
+                   text_json_type_article(v)) != 0)
             return -1;
     }
 
@@ -1222,7 +1190,7 @@ int check_run_as_non_root(const struct check_ctx *ctx, enum rule_id id, struct d
         else if (v)
             s = report(&k, c.name, &p,
                        "securityContext.runAsNonRoot is %s, expected the boolean true",
-                       type_name(v));
+                       text_json_type_article(v));
         else if (pod_false)
             s = report(&k, c.name, &p,
                        "runAsNonRoot is not set on the container and the pod sets it to false: set "
@@ -1254,7 +1222,7 @@ static int judge_run_as_user(const struct check *k, const char *container,
     if (!cJSON_IsNumber(v))
         return report(k, container, &p,
                       "%s runAsUser is %s, expected an integer uid: set %s.runAsUser to %lld", who,
-                      type_name(v), where, k->ctx->policy->run_as_user);
+                      text_json_type_article(v), where, k->ctx->policy->run_as_user);
     if (!as_int64(v, &uid))
         return report(
             k, container, &p, "%s runAsUser is %s, not an integer uid: set %s.runAsUser to %lld",
@@ -1311,7 +1279,7 @@ static int judge_seccomp(const struct check *k, const char *container,
         rc = report(k, container, &p,
                     "%s securityContext.seccompProfile is %s, expected an object: set "
                     "seccompProfile.type to %s",
-                    who, type_name(profile), want);
+                    who, text_json_type_article(profile), want);
         return rc != 0 ? -1 : 0;
     }
     type = field(profile, "type");
@@ -1326,7 +1294,7 @@ static int judge_seccomp(const struct check *k, const char *container,
     else if (!cJSON_IsString(type))
         rc = report(k, container, &p,
                     "%s seccompProfile.type is %s, expected a string: set it to %s", who,
-                    type_name(type), want);
+                    text_json_type_article(type), want);
     else
         rc =
             report(k, container, &p,
@@ -1464,7 +1432,7 @@ int check_prometheus_annotations(const struct check_ctx *ctx, enum rule_id id, s
         else if (!cJSON_IsString(v))
             rc = report(&k, "", &p,
                         "annotation %s is %s, expected the string \"%s\": write it quoted", a->key,
-                        type_name(v), a->value);
+                        text_json_type_article(v), a->value);
         else
             rc = report(&k, "", &p, "annotation %s is \"%s\", expected \"%s\": set it to \"%s\"",
                         a->key, quote(v->valuestring, qv), a->value, a->value);
@@ -1547,7 +1515,7 @@ int check_strategy_max_unavailable(const struct check_ctx *ctx, enum rule_id id,
             return report(&k, "", &tp,
                           "spec.strategy.type is %s, expected \"RollingUpdate\": set it to "
                           "RollingUpdate and %s",
-                          type_name(type), fix);
+                          text_json_type_article(type), fix);
         if (strcmp(type->valuestring, "Recreate") == 0)
             return report(
                 &k, "", &tp,
@@ -1585,7 +1553,7 @@ int check_strategy_max_unavailable(const struct check_ctx *ctx, enum rule_id id,
             return report(&k, "", &p, "maxUnavailable %s is not a non-negative integer: %s",
                           number_text(mu->valuedouble, num, sizeof(num)), fix);
         return report(&k, "", &p, "maxUnavailable is %s, expected an integer or a percentage: %s",
-                      type_name(mu), fix);
+                      text_json_type_article(mu), fix);
     }
     if (!mu)
         snprintf(
@@ -1720,7 +1688,7 @@ int check_env_literal_secret(const struct check_ctx *ctx, enum rule_id id, struc
             if (!cJSON_IsObject(e)) {
                 if (report(&k, c.name, &p,
                            "env entry %zu is %s, expected an object with name and valueFrom", j,
-                           type_name(e)) != 0)
+                           text_json_type_article(e)) != 0)
                     return -1;
                 continue;
             }
@@ -1845,7 +1813,8 @@ int check_image_tag(const struct check_ctx *ctx, enum rule_id id, struct diag *d
         if (!image) {
             s = report(&k, c.name, &p, "image is missing: set image and %s", pin);
         } else if (!cJSON_IsString(image)) {
-            s = report(&k, c.name, &p, "image is %s, expected a string: %s", type_name(image), pin);
+            s = report(&k, c.name, &p, "image is %s, expected a string: %s",
+                       text_json_type_article(image), pin);
         } else {
             quote(image->valuestring, qimg);
             switch (image_classify(image->valuestring)) {

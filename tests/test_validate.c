@@ -347,6 +347,14 @@ static void test_wording_details(void **state)
          "stops every pod before new ones start"},
         {ONE("{'name':'django','image':'registry:5000/app'}"), RULE_IMAGE_TAG, "has no tag"},
         {DJ(",'livenessProbe':{}"), RULE_PROBE_LIVENESS_MISSING, NULL},
+        /* JSON types as a YAML user says them */
+        {DJ(",'livenessProbe':[]"), RULE_PROBE_LIVENESS_MISSING,
+         "livenessProbe is a list, expected an object"},
+        {DJ(",'securityContext':{'capabilities':{'add':{}}}"), RULE_PSS_CAPABILITIES_ADD,
+         "is an object, expected a list"},
+        /* user text between quotes: '"' becomes '\'', control bytes '?' */
+        {DJ(",'securityContext':{'capabilities':{'add':['SYS\\\"AD\\nMIN']}}"),
+         RULE_PSS_CAPABILITIES_ADD, "capability \"SYS'AD?MIN\" may not be added"},
     };
 
     (void)state;
