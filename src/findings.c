@@ -5,30 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 #define FINDINGS_INITIAL_CAP 16
 
-/* Length of the longest prefix of s[0..len) that fits in cap - 1 bytes and
- * does not end inside a UTF-8 sequence. A cut is on a boundary when the
- * first byte left out is not a continuation byte (10xxxxxx); a valid
- * sequence has at most 3 of them, so more than that is invalid input and is
- * cut where it falls. */
-static size_t utf8_fit(const char *s, size_t len, size_t cap)
-{
-    size_t n;
-
-    if (len < cap)
-        return len;
-    n = cap - 1;
-    for (int back = 0; back < 3 && n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80; back++)
-        n--;
-    if (((unsigned char)s[n] & 0xC0) == 0x80)
-        n = cap - 1;
-    return n;
-}
-
+/* src cut to fit dst[cap] (cap > 0) without splitting a UTF-8 character */
 static void copy_field(char *dst, size_t cap, const char *src)
 {
-    size_t n = src ? utf8_fit(src, strlen(src), cap) : 0;
+    size_t n = src ? text_utf8_prefix(src, strlen(src), cap - 1) : 0;
 
     if (n)
         memcpy(dst, src, n);

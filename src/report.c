@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "engine.h"
+#include "text.h"
 
 /* A report larger than this is refused (report_render returns NULL) rather
  * than grown without bound. */
@@ -17,6 +18,9 @@
 
 #define REPORT_TOOL_NAME "django-admission"
 #define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
+
+/* U+FFFD, what malformed UTF-8 becomes */
+#define REPLACEMENT "\xEF\xBF\xBD"
 
 /* Growable output buffer with a sticky failure flag: appends after a failure
  * are no-ops, so renderers check once at the end. */
@@ -104,93 +108,17 @@ static char *buf_take(struct buf *b, size_t *len)
     return b->data;
 }
 
-/* Decodes one UTF-8 sequence at s (NUL-terminated). Well-formed sequences
- * are those of RFC 3629 section 4 (no overlongs, no surrogates, nothing above
- * U+10FFFF). Returns the byte count and sets *cp, or returns 1 and sets *cp
- * to U+FFFD for a byte that does not start a well-formed sequence. */
-static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    unsigned char lo = 0x80, hi = 0xBF;
-    size_t n;
-    uint32_t v;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        v = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        v = c & 0x0F;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        v = c & 0x07;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        *cp = 0xFFFD;
-        return 1;
-    }
-    for (size_t i = 1; i < n; i++) {
-        unsigned char t = s[i];
-        if (t < lo || t > hi) {
-            *cp = 0xFFFD;
-            return 1;
-        }
-        lo = 0x80;
-        hi = 0xBF;
-        v = (v << 6) | (t & 0x3F);
-    }
-    *cp = v;
-    return n;
-}
-
-static void buf_put_utf8(struct buf *b, uint32_t cp)
-{
-    char out[4];
-    size_t n;
-
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        out[0] = (char)(0xF0 | (cp >> 18));
-        out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    buf_append(b, out, n);
-}
-
 /* Text reports are one line per finding: control characters (C0, DEL, C1)
  * become visible escapes so a hostile message can neither break a line nor
  * drive a terminal; malformed UTF-8 becomes U+FFFD. */
-static void text_escape(struct buf *b, const char *s)
+static void line_escape(struct buf *b, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s);
 
-    while (*p) {
+    for (size_t i = 0, n; i < len; i += n) {
         uint32_t cp;
-        size_t n = utf8_decode(p, &cp);
+
+        n = text_utf8_decode(s + i, len - i, &cp);
         if (cp == '\n')
             buf_puts(b, "\\n");
         else if (cp == '\r')
@@ -202,10 +130,9 @@ static void text_escape(struct buf *b, const char *s)
         else if (cp >= 0x80 && cp <= 0x9F)
             buf_printf(b, "\\u%04x", (unsigned)cp);
         else if (cp == 0xFFFD && n == 1)
-            buf_put_utf8(b, cp);
+            buf_puts(b, REPLACEMENT);
         else
-            buf_append(b, (const char *)p, n);
-        p += n;
+            buf_append(b, s + i, n);
     }
 }
 
@@ -217,11 +144,12 @@ static void text_escape(struct buf *b, const char *s)
  * them. */
 static void xml_escape(struct buf *b, const char *s, bool attribute)
 {
-    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s);
 
-    while (*p) {
+    for (size_t i = 0, n; i < len; i += n) {
         uint32_t cp;
-        size_t n = utf8_decode(p, &cp);
+
+        n = text_utf8_decode(s + i, len - i, &cp);
         switch (cp) {
         case '&':
             buf_puts(b, "&amp;");
@@ -253,11 +181,10 @@ static void xml_escape(struct buf *b, const char *s, bool attribute)
             else if (cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
                 buf_printf(b, "&#x%X;", (unsigned)cp);
             else if (cp == 0xFFFE || cp == 0xFFFF || (cp == 0xFFFD && n == 1))
-                buf_put_utf8(b, 0xFFFD);
+                buf_puts(b, REPLACEMENT);
             else
-                buf_append(b, (const char *)p, n);
+                buf_append(b, s + i, n);
         }
-        p += n;
     }
 }
 
@@ -267,16 +194,16 @@ static void xml_escape(struct buf *b, const char *s, bool attribute)
 static char *utf8_clean(const char *s)
 {
     struct buf b = {0};
-    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s);
 
-    while (*p) {
+    for (size_t i = 0, n; i < len; i += n) {
         uint32_t cp;
-        size_t n = utf8_decode(p, &cp);
+
+        n = text_utf8_decode(s + i, len - i, &cp);
         if (cp == 0xFFFD && n == 1)
-            buf_put_utf8(&b, cp);
+            buf_puts(&b, REPLACEMENT);
         else
-            buf_append(&b, (const char *)p, n);
-        p += n;
+            buf_append(&b, s + i, n);
     }
     return buf_take(&b, NULL);
 }
@@ -443,7 +370,7 @@ static const char *rule_name(enum rule_id id)
 /* "FILE:LINE: " (the line left out when unknown), escaped for text. */
 static void text_location(struct buf *b, const char *file, int line)
 {
-    text_escape(b, file);
+    line_escape(b, file);
     if (line > 0)
         buf_printf(b, ":%d", line);
     buf_puts(b, ": ");
@@ -452,13 +379,13 @@ static void text_location(struct buf *b, const char *file, int line)
 /* "Kind namespace/name", or "Kind name" when the object has no namespace. */
 static void text_object(struct buf *b, const struct report_object *o)
 {
-    text_escape(b, o->kind[0] ? o->kind : "(no kind)");
+    line_escape(b, o->kind[0] ? o->kind : "(no kind)");
     buf_puts(b, " ");
     if (o->namespace_[0]) {
-        text_escape(b, o->namespace_);
+        line_escape(b, o->namespace_);
         buf_puts(b, "/");
     }
-    text_escape(b, o->name[0] ? o->name : "(no name)");
+    line_escape(b, o->name[0] ? o->name : "(no name)");
 }
 
 /* One violation as a text line without the trailing newline:
@@ -472,13 +399,13 @@ static void text_violation(struct buf *b, const struct report_object *o, size_t 
     text_object(b, o);
     if (v->container[0]) {
         buf_puts(b, " container ");
-        text_escape(b, v->container);
+        line_escape(b, v->container);
     }
     buf_puts(b, ": ");
-    text_escape(b, v->message);
+    line_escape(b, v->message);
     if (v->pointer[0]) {
         buf_puts(b, " (at ");
-        text_escape(b, v->pointer);
+        line_escape(b, v->pointer);
         buf_puts(b, ")");
     }
 }
