@@ -18,6 +18,21 @@
 
 #define PATCH_SUMMARY_MAX 256
 
+/* parents remembered at their pointers, and the longest pointer remembered */
+#define PATCH_SEEN_MAX 8
+#define PATCH_SEEN_TEXT 96
+
+/* A node of the working copy found at a pointer. The copy only grows
+ * (members are added, arrays appended to), so a node once found stays where
+ * it is: each parent is looked up from the root once, and later parents
+ * below it are looked up from it. */
+struct patch_seen {
+    const cJSON *node;
+    /* strlen(text) */
+    size_t len;
+    char text[PATCH_SEEN_TEXT];
+};
+
 struct patch {
     /* working copy, owned (borrowed after patch_begin_in_place); what the
      * document looks like after the ops */
@@ -30,6 +45,9 @@ struct patch {
     size_t cap;
     /* doc is the caller's (patch_begin_in_place): patch_free leaves it */
     bool borrowed;
+    /* parents already checked, filled in turn (seen_next counts up) */
+    struct patch_seen seen[PATCH_SEEN_MAX];
+    size_t seen_next;
 };
 
 /* Starts a patch over a deep copy of original (borrowed). -1 on allocation
@@ -43,7 +61,8 @@ int patch_begin(struct patch *p, const cJSON *original, struct diag *d);
 int patch_begin_in_place(struct patch *p, cJSON *doc, struct diag *d);
 
 /* Adds member `key` = value to the object `parent`, which must be a node of
- * p->doc located at `parent_ptr` (escaped pointer text). The op path is
+ * p->doc located at `parent_ptr` (escaped pointer text; checked, and the
+ * working copy may change only through these functions). The op path is
  * parent_ptr + "/" + escape(key). Takes ownership of value in every case
  * (it is freed on failure). Fails if key already exists in parent: mutation
  * never overwrites. `summary` is printf-style. */

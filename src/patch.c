@@ -1,6 +1,7 @@
 #include "patch.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,22 +42,32 @@ int patch_begin_in_place(struct patch *p, cJSON *doc, struct diag *d)
 }
 
 /* Builds {"op":"add","path":path,"value":<deep copy of value>} in that key
- * order (RFC 6902 section 4.1; the order only matters to people reading). */
+ * order (RFC 6902 section 4.1; the order only matters to people reading).
+ * The member names and "add" are static text that cJSON neither copies nor
+ * frees. The value is copied now: later ops may add below it in the working
+ * copy, and this op must add it as it is at this point. */
 static cJSON *make_op(const char *path, const cJSON *value)
 {
     cJSON *op = cJSON_CreateObject();
+    cJSON *add = cJSON_CreateStringReference("add");
+    cJSON *where = cJSON_CreateString(path);
     cJSON *copy = cJSON_Duplicate(value, 1);
 
-    if (!op || !copy)
+    if (!op || !add || !where || !copy)
         goto fail;
-    if (!cJSON_AddStringToObject(op, "op", "add") ||
-        !cJSON_AddStringToObject(op, "path", path))
+    if (!cJSON_AddItemToObjectCS(op, "op", add))
         goto fail;
-    if (!cJSON_AddItemToObject(op, "value", copy))
+    add = NULL;
+    if (!cJSON_AddItemToObjectCS(op, "path", where))
+        goto fail;
+    where = NULL;
+    if (!cJSON_AddItemToObjectCS(op, "value", copy))
         goto fail;
     return op;
 
 fail:
+    cJSON_Delete(add);
+    cJSON_Delete(where);
     cJSON_Delete(copy);
     cJSON_Delete(op);
     return NULL;
@@ -70,7 +81,7 @@ static int reserve_summary(struct patch *p)
 
     if (p->count < p->cap)
         return 0;
-    cap = p->cap ? p->cap * 2 : 8;
+    cap = p->cap ? p->cap * 2 : 16;
     grown = realloc(p->summaries, cap * sizeof(*grown));
     if (!grown)
         return -1;
@@ -79,29 +90,73 @@ static int reserve_summary(struct patch *p)
     return 0;
 }
 
-/* Formats a summary into a fresh buffer of PATCH_SUMMARY_MAX bytes (longer
- * text is cut there and ends in "..."); without a format it is "add PATH". NULL when out of
- * memory. */
+/* Formats a summary into a fresh buffer (at most PATCH_SUMMARY_MAX bytes:
+ * longer text is cut there and ends in "..."); without a format it is "add
+ * PATH". NULL when out of memory. */
 static char *make_summary(const char *path, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
 static char *make_summary(const char *path, const char *fmt, va_list ap)
 {
-    char *s = malloc(PATCH_SUMMARY_MAX);
-    int n;
+    char line[PATCH_SUMMARY_MAX];
+    const char *text = line;
+    size_t len;
+    bool cut;
+    char *s;
 
+    if (fmt && strcmp(fmt, "%s") == 0) {
+        /* a summary the caller made whole (the common case): no printf */
+        text = va_arg(ap, const char *);
+        if (!text)
+            text = "(null)";
+        len = strnlen(text, PATCH_SUMMARY_MAX);
+    } else {
+        int n = fmt ? vsnprintf(line, sizeof(line), fmt, ap)
+                    : snprintf(line, sizeof(line), "add %s", path);
+        len = n < 0 ? 0 : (size_t)n;
+    }
+    cut = len >= PATCH_SUMMARY_MAX;
+    if (cut)
+        len = PATCH_SUMMARY_MAX - 1;
+    s = malloc(len + 1);
     if (!s)
         return NULL;
-    if (fmt)
-        n = vsnprintf(s, PATCH_SUMMARY_MAX, fmt, ap);
-    else
-        n = snprintf(s, PATCH_SUMMARY_MAX, "add %s", path);
-    if (n < 0)
-        s[0] = '\0';
-    else if (n >= PATCH_SUMMARY_MAX)
+    memcpy(s, text, len);
+    s[len] = '\0';
+    if (cut)
         /* say the line was cut rather than end it mid-word silently */
         memcpy(s + PATCH_SUMMARY_MAX - 4, "...", 4);
     return s;
+}
+
+/* The node at ptr[0..len) in the working copy, or NULL: looked up from the
+ * deepest parent already found whose pointer is a whole-token prefix of
+ * ptr (see struct patch_seen), else from the root; a pointer short enough
+ * is remembered with its node. */
+static const cJSON *find_node(struct patch *p, const char *ptr, size_t len)
+{
+    const struct patch_seen *best = NULL;
+    const cJSON *node;
+
+    for (size_t i = 0; i < PATCH_SEEN_MAX && i < p->seen_next; i++) {
+        const struct patch_seen *e = &p->seen[i];
+
+        if (e->len <= len && (!best || e->len > best->len) &&
+            (ptr[e->len] == '/' || ptr[e->len] == '\0') && memcmp(e->text, ptr, e->len) == 0)
+            best = e;
+    }
+    if (best && best->len == len)
+        return best->node;
+    /* jsonptr_get checks the rest is a valid pointer; the prefix was */
+    node = best ? jsonptr_get(best->node, ptr + best->len) : jsonptr_get(p->doc, ptr);
+    if (node && len < PATCH_SEEN_TEXT) {
+        struct patch_seen *e = &p->seen[p->seen_next++ % PATCH_SEEN_MAX];
+
+        e->node = node;
+        e->len = len;
+        memcpy(e->text, ptr, len + 1);
+    }
+    return node;
 }
 
 /* Shared by add_member and append: checks that `node` is where `node_ptr`
@@ -115,7 +170,8 @@ static int record(struct patch *p, cJSON *node, const char *node_ptr, const char
 static int record(struct patch *p, cJSON *node, const char *node_ptr, const char *key,
                   cJSON *value, struct diag *d, const char *fmt, va_list ap)
 {
-    struct jsonptr path;
+    char path[JSONPTR_MAX];
+    size_t len;
     cJSON *op = NULL;
     char *summary = NULL;
     int added = 0;
@@ -129,26 +185,29 @@ static int record(struct patch *p, cJSON *node, const char *node_ptr, const char
         diag_set(d, where, "patch: document or operations already taken");
         goto fail;
     }
-    if (!node_ptr || !node || jsonptr_get(p->doc, node_ptr) != node) {
+    len = node_ptr ? strnlen(node_ptr, JSONPTR_MAX) : 0;
+    if (!node_ptr || !node || find_node(p, node_ptr, len) != node) {
         diag_set(d, where, "patch: parent is not the node its pointer names in the working copy");
         goto fail;
     }
-    if (jsonptr_set(&path, node_ptr) < 0) {
+    if (len >= JSONPTR_MAX) {
         diag_set(d, where, "patch: invalid parent pointer");
         goto fail;
     }
+    memcpy(path, node_ptr, len);
+    path[len] = '/';
     if (key) {
         if (!cJSON_IsObject(node)) {
             diag_set(d, where, "cannot add member \"%.64s\": parent is not an object", key);
             goto fail;
         }
-        if (jsonptr_push_key(&path, key) < 0) {
+        if (len + 1 >= JSONPTR_MAX || jsonptr_escape(key, path + len + 1, JSONPTR_MAX - len - 1) < 0) {
             diag_set(d, where, "cannot add member \"%.64s\": pointer longer than %d bytes", key,
                      JSONPTR_MAX - 1);
             goto fail;
         }
         if (cJSON_GetObjectItemCaseSensitive(node, key)) {
-            diag_set(d, path.text, "cannot add \"%.64s\": it already exists (mutation never "
+            diag_set(d, path, "cannot add \"%.64s\": it already exists (mutation never "
                      "overwrites)", key);
             goto fail;
         }
@@ -157,20 +216,21 @@ static int record(struct patch *p, cJSON *node, const char *node_ptr, const char
             diag_set(d, where, "cannot append: target is not an array");
             goto fail;
         }
-        if (jsonptr_push_key(&path, "-") < 0) {
+        if (len + 2 >= JSONPTR_MAX) {
             diag_set(d, where, "cannot append: pointer longer than %d bytes", JSONPTR_MAX - 1);
             goto fail;
         }
+        memcpy(path + len + 1, "-", 2);
     }
     if (p->count >= PATCH_OPS_MAX) {
-        diag_set(d, path.text, "patch: more than %d operations", PATCH_OPS_MAX);
+        diag_set(d, path, "patch: more than %d operations", PATCH_OPS_MAX);
         goto fail;
     }
 
-    op = make_op(path.text, value);
-    summary = make_summary(path.text, fmt, ap);
+    op = make_op(path, value);
+    summary = make_summary(path, fmt, ap);
     if (!op || !summary || reserve_summary(p) < 0) {
-        diag_set(d, path.text, "out of memory recording a patch operation");
+        diag_set(d, path, "out of memory recording a patch operation");
         goto fail;
     }
     if (key)
@@ -178,13 +238,13 @@ static int record(struct patch *p, cJSON *node, const char *node_ptr, const char
     else
         added = cJSON_AddItemToArray(node, value);
     if (!added) {
-        diag_set(d, path.text, "out of memory applying a patch operation");
+        diag_set(d, path, "out of memory applying a patch operation");
         goto fail;
     }
     if (!cJSON_AddItemToArray(p->ops, op)) {
         /* undo the add so doc and ops stay in step */
         cJSON_DetachItemViaPointer(node, value);
-        diag_set(d, path.text, "out of memory recording a patch operation");
+        diag_set(d, path, "out of memory recording a patch operation");
         goto fail;
     }
     p->summaries[p->count++] = summary;

@@ -96,6 +96,67 @@ static void test_begin_in_place(void **state)
     cJSON_Delete(doc);
 }
 
+/* Parents are found once and remembered (struct patch_seen): a remembered
+ * pointer still refuses another node, a remembered prefix still checks the
+ * rest, and more parents than are remembered, or pointers too long to be,
+ * are still checked. */
+static void test_parent_lookup(void **state)
+{
+    cJSON *orig = parse("{\"a\":{\"b\":{}},\"c\":{},\"l\":[{},{},{},{},{},{},{},{},{},{},{}]}");
+    char deep[200] = "";
+    struct patch p;
+    struct diag d;
+    cJSON *a, *b, *n;
+
+    (void)state;
+    diag_clear(&d);
+    assert_int_equal(patch_begin(&p, orig, &d), 0);
+    a = node(&p, "/a");
+    b = node(&p, "/a/b");
+    assert_int_equal(patch_add_member(&p, a, "/a", "x", cJSON_CreateNumber(1), &d, NULL), 0);
+    assert_int_equal(patch_add_member(&p, b, "/a/b", "y", cJSON_CreateNumber(2), &d, NULL), 0);
+    /* remembered pointer, other node */
+    assert_int_equal(patch_add_member(&p, node(&p, "/c"), "/a", "z", cJSON_CreateNumber(3), &d,
+                                      NULL), -1);
+    assert_string_equal(d.pointer, "/a");
+    /* remembered prefix, wrong or invalid rest */
+    assert_int_equal(patch_add_member(&p, b, "/a/x", "z", cJSON_CreateNumber(3), &d, NULL), -1);
+    assert_int_equal(patch_add_member(&p, b, "/a/b~2", "z", cJSON_CreateNumber(3), &d, NULL), -1);
+    assert_int_equal(patch_add_member(&p, b, "/ab", "z", cJSON_CreateNumber(3), &d, NULL), -1);
+    /* a node added by an op is a parent like any other */
+    assert_int_equal(patch_add_member(&p, p.doc, "", "n", parse("{\"m\":{}}"), &d, NULL), 0);
+    n = node(&p, "/n/m");
+    assert_int_equal(patch_add_member(&p, n, "/n/m", "k", cJSON_CreateTrue(), &d, NULL), 0);
+    /* more parents than are remembered: every one still checked */
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 11; i++) {
+            char ptr[32], key[16];
+            snprintf(ptr, sizeof(ptr), "/l/%d", i);
+            snprintf(key, sizeof(key), "k%d", round);
+            assert_int_equal(patch_add_member(&p, node(&p, ptr), ptr, key, cJSON_CreateNumber(i),
+                                              &d, NULL), 0);
+            assert_int_equal(patch_add_member(&p, node(&p, "/c"), ptr, "w", cJSON_CreateNumber(i),
+                                              &d, NULL), -1);
+        }
+    }
+    /* a pointer too long to remember */
+    n = p.doc;
+    for (int i = 0; i < 20; i++) {
+        cJSON *child = cJSON_CreateObject();
+        assert_non_null(child);
+        assert_int_equal(patch_add_member(&p, n, deep, "abcdefgh", child, &d, NULL), 0);
+        n = child;
+        strcat(deep, "/abcdefgh");
+    }
+    assert_true(strlen(deep) > PATCH_SEEN_TEXT);
+    assert_int_equal(patch_add_member(&p, n, deep, "end", cJSON_CreateNull(), &d, NULL), 0);
+    assert_int_equal(patch_add_member(&p, a, deep, "end2", cJSON_CreateNull(), &d, NULL), -1);
+    assert_int_equal(p.count, 4 + 22 + 21);
+    assert_int_equal(cJSON_GetArraySize(p.ops), (int)p.count);
+    patch_free(&p);
+    cJSON_Delete(orig);
+}
+
 static void test_add_to_empty_object(void **state)
 {
     cJSON *orig = parse("{}");
@@ -653,6 +714,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_begin_null_and_free_twice),
         cmocka_unit_test(test_begin_in_place),
+        cmocka_unit_test(test_parent_lookup),
         cmocka_unit_test(test_null_arguments),
         cmocka_unit_test(test_failures_table),
         cmocka_unit_test(test_pointer_too_long),
