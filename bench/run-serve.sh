@@ -141,6 +141,8 @@ echo "django-admission serve vs nginx: $THREADS threads, $CONNS connections, ${D
      "$(nproc) cores, $(date -u +%FT%TZ)"
 echo "body $(wc -c < "$REVIEW") bytes ($REVIEW); serve answer $(wc -c < "$DIR/serve.out") bytes," \
      "nginx answer $(wc -c < "$DIR/response.json") bytes"
+# the machine is shared: other load skews latency far more than throughput ratios
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 NGINX_RPS=() SERVE_RPS=() SERVE_P99=() NGINX_P99=()
 for r in $(seq 1 "$ROUNDS"); do
   wrk_run "round $r nginx" "$NGINX_HTTPS_PORT" "$CONNS"
@@ -242,5 +244,6 @@ target "start to ready (median of 5)" "$READY_MEDIAN ms" "< 100 ms" \
   "$(awk -v t="$READY_MEDIAN" 'BEGIN { print (t < 100) }')"
 echo "  start-to-ready runs (ms): ${READY_MS#* }"
 echo "  p99 under full load: serve ${SERVE_P99[*]} ms, nginx ${NGINX_P99[*]} ms"
+echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$status" = 0 ] && [ "$miss" = 1 ]; then status=3; fi
 exit "$status"
