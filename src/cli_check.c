@@ -13,14 +13,11 @@
 #include "document.h"
 #include "engine.h"
 #include "input.h"
+#include "manifest.h"
 #include "policyfile.h"
 #include "report.h"
 
 #define CHECK_USAGE "usage: django-admission check [--policy F] [-o text|json|junit|sarif] FILE|-..."
-
-/* pointer prefix of a List item ("/items/123") plus room for the item's own
- * pointer */
-#define CHECK_POINTER_MAX (DIAG_POINTER_MAX + 32)
 
 struct check_run {
     const struct policy *policy;
@@ -51,58 +48,9 @@ static void print_diag(const struct diag *d)
 static void input_error(struct check_run *run, const char *file, const struct document *doc,
                         const char *prefix, struct diag *d)
 {
-    char full[CHECK_POINTER_MAX];
-    int n = snprintf(full, sizeof(full), "%s%s", prefix, d->pointer);
-    int line;
-
-    if (n >= 0 && (size_t)n < sizeof(d->pointer)) {
-        memcpy(d->pointer, full, (size_t)n + 1);
-        line = document_line(doc, full);
-    } else {
-        line = prefix[0] ? document_line(doc, prefix) : doc->line;
-    }
-    diag_locate(d, file, line);
+    manifest_locate(d, file, doc, prefix);
     print_diag(d);
     run->errors++;
-}
-
-/* Copies the string member key of obj (or "" when absent or not a string),
- * truncated to cap. */
-static void copy_member(const cJSON *obj, const char *key, char *out, size_t cap)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-    snprintf(out, cap, "%s", cJSON_IsString(v) ? v->valuestring : "");
-}
-
-/* A List is a kind "List" (apiVersion v1) or any kind ending in "List"
- * with an items array, as kubectl get -o yaml prints them. */
-static bool is_list(const cJSON *obj)
-{
-    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(obj, "kind");
-    size_t len;
-
-    if (!cJSON_IsString(kind))
-        return false;
-    len = strlen(kind->valuestring);
-    if (len < 4 || strcmp(kind->valuestring + len - 4, "List") != 0)
-        return false;
-    return cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(obj, "items"));
-}
-
-static const char *json_type_name(const cJSON *v)
-{
-    if (cJSON_IsArray(v))
-        return "a list";
-    if (cJSON_IsString(v))
-        return "a string";
-    if (cJSON_IsNumber(v))
-        return "a number";
-    if (cJSON_IsBool(v))
-        return "a boolean";
-    if (cJSON_IsNull(v))
-        return "null";
-    return "an object";
 }
 
 /* Judges one object at prefix ("" for a document root, "/items/N" for a
@@ -113,12 +61,12 @@ static void check_object(struct check_run *run, const char *file, const struct d
     struct findings f;
     struct report_object *ro;
     const cJSON *meta;
+    const char *name;
     struct diag d;
     int line = prefix[0] ? document_line(doc, prefix) : doc->line;
 
     diag_clear(&d);
-    if (!cJSON_IsObject(obj)) {
-        diag_set(&d, "", "a manifest must be an object (got %s)", json_type_name(obj));
+    if (manifest_object(obj, &d) < 0) {
         input_error(run, file, doc, prefix, &d);
         return;
     }
@@ -143,18 +91,18 @@ static void check_object(struct check_run *run, const char *file, const struct d
     ro->findings = f;
     snprintf(ro->file, sizeof(ro->file), "%s", file);
     ro->line = line;
-    copy_member(obj, "kind", ro->kind, sizeof(ro->kind));
     meta = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
-    copy_member(meta, "namespace", ro->namespace_, sizeof(ro->namespace_));
-    copy_member(meta, "name", ro->name, sizeof(ro->name));
-    if (!ro->name[0])
-        copy_member(meta, "generateName", ro->name, sizeof(ro->name));
+    name = manifest_string(meta, "name");
+    snprintf(ro->kind, sizeof(ro->kind), "%s", manifest_string(obj, "kind"));
+    snprintf(ro->namespace_, sizeof(ro->namespace_), "%s", manifest_string(meta, "namespace"));
+    snprintf(ro->name, sizeof(ro->name), "%s",
+             name[0] ? name : manifest_string(meta, "generateName"));
     /* without the table every violation is reported at the object's line */
     ro->lines = calloc(f.count ? f.count : 1, sizeof(*ro->lines));
     if (!ro->lines)
         return;
     for (size_t i = 0; i < f.count; i++) {
-        char full[CHECK_POINTER_MAX];
+        char full[MANIFEST_POINTER_MAX];
         int n = snprintf(full, sizeof(full), "%s%s", prefix, f.items[i].pointer);
         ro->lines[i] = n > 0 && (size_t)n < sizeof(full) ? document_line(doc, full) : line;
     }
@@ -162,29 +110,24 @@ static void check_object(struct check_run *run, const char *file, const struct d
 
 static void check_document(struct check_run *run, const char *file, const struct document *doc)
 {
-    const cJSON *root = doc->root;
-    const cJSON *items, *kind;
+    cJSON *items, *item;
     struct diag d;
     size_t i = 0;
 
-    kind = cJSON_GetObjectItemCaseSensitive(root, "kind");
-    items = cJSON_GetObjectItemCaseSensitive(root, "items");
-    if (cJSON_IsString(kind) && strcmp(kind->valuestring, "List") == 0 && items &&
-        !cJSON_IsArray(items) && !cJSON_IsNull(items)) {
-        diag_clear(&d);
-        diag_set(&d, "/items", "items of a List must be a list (got %s)", json_type_name(items));
+    diag_clear(&d);
+    if (manifest_items(doc->root, &items, &d) < 0) {
         input_error(run, file, doc, "", &d);
         return;
     }
-    if (!is_list(root)) {
-        check_object(run, file, doc, root, "");
+    if (!items) {
+        check_object(run, file, doc, doc->root, "");
         return;
     }
-    cJSON_ArrayForEach(items, cJSON_GetObjectItemCaseSensitive(root, "items"))
+    cJSON_ArrayForEach(item, items)
     {
-        char prefix[32];
+        char prefix[MANIFEST_PREFIX_MAX];
         snprintf(prefix, sizeof(prefix), "/items/%zu", i++);
-        check_object(run, file, doc, items, prefix);
+        check_object(run, file, doc, item, prefix);
     }
 }
 

@@ -13,12 +13,11 @@
 #include "document.h"
 #include "engine.h"
 #include "input.h"
+#include "manifest.h"
 #include "policyfile.h"
 #include "yamlout.h"
 
 #define MUTATE_USAGE "usage: django-admission mutate [--policy F] [-o yaml|json|patch] FILE|-"
-
-#define MUTATE_POINTER_MAX (DIAG_POINTER_MAX + 32)
 
 enum mutate_format { MUTATE_YAML, MUTATE_JSON, MUTATE_PATCH };
 
@@ -52,61 +51,6 @@ static void print_diag(const struct diag *d)
     fprintf(stderr, "%s\n", diag_format(d, msg, sizeof(msg)));
 }
 
-/* Locates d (whose pointer is relative to the object at prefix) in the
- * document: the pointer becomes a document pointer, the line its line. */
-static void locate_error(const char *file, const struct document *doc, const char *prefix,
-                         struct diag *d)
-{
-    char full[MUTATE_POINTER_MAX];
-    int n = snprintf(full, sizeof(full), "%s%s", prefix, d->pointer);
-    int line;
-
-    if (n >= 0 && (size_t)n < sizeof(d->pointer)) {
-        memcpy(d->pointer, full, (size_t)n + 1);
-        line = document_line(doc, full);
-    } else {
-        line = prefix[0] ? document_line(doc, prefix) : doc->line;
-    }
-    diag_locate(d, file, line);
-}
-
-static const char *json_type_name(const cJSON *v)
-{
-    if (cJSON_IsArray(v))
-        return "a list";
-    if (cJSON_IsString(v))
-        return "a string";
-    if (cJSON_IsNumber(v))
-        return "a number";
-    if (cJSON_IsBool(v))
-        return "a boolean";
-    if (cJSON_IsNull(v))
-        return "null";
-    return "an object";
-}
-
-/* A List is a kind "List" (apiVersion v1) or any kind ending in "List"
- * with an items array, as kubectl get -o yaml prints them. */
-static bool is_list(const cJSON *obj)
-{
-    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(obj, "kind");
-    size_t len;
-
-    if (!cJSON_IsString(kind))
-        return false;
-    len = strlen(kind->valuestring);
-    if (len < 4 || strcmp(kind->valuestring + len - 4, "List") != 0)
-        return false;
-    return cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(obj, "items"));
-}
-
-static const char *member_string(const cJSON *obj, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 /* Mutates obj (at prefix of doc) when the policy selects it: *result is
  * then the mutated copy (caller frees), else NULL. Records the object's
  * patch line and summaries. 0, or -1 with d filled and located. */
@@ -120,9 +64,8 @@ static int mutate_object(struct mutate_run *run, const struct document *doc, con
     int line = prefix[0] ? document_line(doc, prefix) : doc->line;
 
     *result = NULL;
-    if (!cJSON_IsObject(obj)) {
-        diag_set(d, "", "a manifest must be an object (got %s)", json_type_name(obj));
-        locate_error(run->file, doc, prefix, d);
+    if (manifest_object(obj, d) < 0) {
+        manifest_locate(d, run->file, doc, prefix);
         return -1;
     }
     if (!engine_selects(run->policy, obj)) {
@@ -130,7 +73,7 @@ static int mutate_object(struct mutate_run *run, const struct document *doc, con
         return 0;
     }
     if (engine_mutate(run->policy, obj, &m, d) < 0) {
-        locate_error(run->file, doc, prefix, d);
+        manifest_locate(d, run->file, doc, prefix);
         return -1;
     }
     ops = cJSON_PrintUnformatted(m.ops);
@@ -143,11 +86,11 @@ static int mutate_object(struct mutate_run *run, const struct document *doc, con
     fprintf(run->patches, "%s\n", ops);
     cJSON_free(ops);
     meta = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
-    ns = member_string(meta, "namespace");
-    name = member_string(meta, "name");
+    ns = manifest_string(meta, "namespace");
+    name = manifest_string(meta, "name");
     for (size_t i = 0; i < m.count; i++) {
         fprintf(run->summaries, "%s:%d %s %s%s%s: %s\n", run->file, line,
-                member_string(obj, "kind"), ns, ns[0] ? "/" : "", name, m.summaries[i]);
+                manifest_string(obj, "kind"), ns, ns[0] ? "/" : "", name, m.summaries[i]);
     }
     *result = m.result;
     m.result = NULL;
@@ -157,18 +100,14 @@ static int mutate_object(struct mutate_run *run, const struct document *doc, con
 
 static int mutate_document(struct mutate_run *run, struct document *doc, struct diag *d)
 {
-    cJSON *items, *kind, *result;
+    cJSON *items, *result;
     size_t i = 0;
 
-    kind = cJSON_GetObjectItemCaseSensitive(doc->root, "kind");
-    items = cJSON_GetObjectItemCaseSensitive(doc->root, "items");
-    if (cJSON_IsString(kind) && strcmp(kind->valuestring, "List") == 0 && items &&
-        !cJSON_IsArray(items) && !cJSON_IsNull(items)) {
-        diag_set(d, "/items", "items of a List must be a list (got %s)", json_type_name(items));
-        locate_error(run->file, doc, "", d);
+    if (manifest_items(doc->root, &items, d) < 0) {
+        manifest_locate(d, run->file, doc, "");
         return -1;
     }
-    if (!is_list(doc->root)) {
+    if (!items) {
         if (mutate_object(run, doc, "", doc->root, &result, d) < 0)
             return -1;
         if (result) {
@@ -178,7 +117,7 @@ static int mutate_document(struct mutate_run *run, struct document *doc, struct 
         return 0;
     }
     for (cJSON *item = items->child; item; i++) {
-        char prefix[32];
+        char prefix[MANIFEST_PREFIX_MAX];
         cJSON *next = item->next;
         snprintf(prefix, sizeof(prefix), "/items/%zu", i);
         if (mutate_object(run, doc, prefix, item, &result, d) < 0)
@@ -187,7 +126,7 @@ static int mutate_document(struct mutate_run *run, struct document *doc, struct 
         if (result && !cJSON_ReplaceItemViaPointer(items, item, result)) {
             cJSON_Delete(result);
             diag_set(d, NULL, "out of memory");
-            locate_error(run->file, doc, prefix, d);
+            manifest_locate(d, run->file, doc, prefix);
             return -1;
         }
         item = next;
@@ -215,7 +154,7 @@ static char *render_json(const struct document_set *set)
         goto out;
     for (size_t i = 0; i < set->count; i++) {
         const cJSON *root = set->docs[i].root;
-        if (!is_list(root)) {
+        if (!manifest_is_list(root)) {
             if (!cJSON_AddItemReferenceToArray(items, (cJSON *)root))
                 goto out;
             continue;

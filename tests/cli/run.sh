@@ -306,6 +306,34 @@ t "containers not a list: FILE:LINE at the containers" \
 run "$BIN" check not-an-object.yaml
 t "a document that is not an object exits 2" exit_is 2
 t "not an object: named on stderr" err_has "not-an-object.yaml:"
+t "not an object: its type as a YAML user says it" \
+    err_has "a manifest must be an object (got a string)"
+
+printf 'apiVersion: v1\nkind: List\nitems:\n  name: web\n' >"$TMP/list-items-map.yaml"
+run "$BIN" check "$TMP/list-items-map.yaml"
+t "List whose items are a mapping exits 2" exit_is 2
+t "List items not a list: FILE:LINE, message and pointer" \
+    err_matches "list-items-map\.yaml:3: items of a List must be a list \(got an object\) at /items$"
+printf 'apiVersion: v1\nkind: List\nitems:\n- just text\n- [1, 2]\n' >"$TMP/list-item-text.yaml"
+run "$BIN" check "$TMP/list-item-text.yaml"
+t "List items that are not objects exit 2" exit_is 2
+t "List item a string: its line and pointer" \
+    err_matches "list-item-text\.yaml:4: a manifest must be an object \(got a string\) at /items/0$"
+t "List item a list: its line and pointer" \
+    err_matches "list-item-text\.yaml:5: a manifest must be an object \(got a list\) at /items/1$"
+
+"$PY" -c '
+import json, sys, yaml
+d = yaml.safe_load(open("django-bare.yaml"))
+del d["metadata"]["name"]
+d["metadata"]["generateName"] = "web-"
+json.dump(d, sys.stdout)' >"$TMP/generate-name.json"
+run "$BIN" check -o json "$TMP/generate-name.json"
+t "an object without a name is reported by its generateName" py '
+import json, sys
+o = json.load(open(sys.argv[1]))["objects"][0]
+assert (o["kind"], o["namespace"], o["name"]) == ("Deployment", "shop", "web-"), o
+'
 
 run "$BIN" check no-such-file.yaml django-compliant.yaml
 t "missing input file exits 2" exit_is 2
@@ -468,6 +496,15 @@ t "mutate names the bad document's line" err_matches "good-then-bad\.yaml:$bad_s
 run "$BIN" mutate -o patch containers-not-list.yaml
 t "mutate of containers not a list exits 2" exit_is 2
 t "mutate containers not a list: nothing on stdout" out_empty
+run "$BIN" mutate "$TMP/list-items-map.yaml"
+t "mutate of a List whose items are a mapping exits 2" exit_is 2
+t "mutate List items not a list: FILE:LINE, message and pointer" \
+    err_matches "list-items-map\.yaml:3: items of a List must be a list \(got an object\) at /items$"
+t "mutate List items not a list: nothing on stdout" out_empty
+run "$BIN" mutate "$TMP/list-item-text.yaml"
+t "mutate of a List item that is not an object exits 2" exit_is 2
+t "mutate List item a string: its line and pointer" \
+    err_matches "list-item-text\.yaml:4: a manifest must be an object \(got a string\) at /items/0$"
 run "$BIN" mutate --policy policy-unknown-key.yaml django-bare.yaml
 t "mutate with a bad policy exits 2" exit_is 2
 t "mutate bad policy names the key path" err_has "/replicas/minimun"
