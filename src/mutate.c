@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonprint.h"
 #include "jsonptr.h"
 #include "patch.h"
 #include "policy.h"
@@ -52,34 +53,111 @@ static void summary_clamp(char *line)
     memcpy(line + len, "...", 4);
 }
 
-/* patch_add_member / patch_append with the summary clamped. */
-__attribute__((format(printf, 7, 8))) static int add_member(struct patch *pt, cJSON *parent,
-                                                           const char *parent_ptr, const char *key,
-                                                           cJSON *value, struct diag *d,
-                                                           const char *fmt, ...)
-{
-    char line[PATCH_SUMMARY_MAX];
-    va_list ap;
+/* A bounded text builder for summaries, without printf: appends what
+ * fits, remembers that something did not (the bytes kept are those
+ * snprintf would keep). */
+struct text {
+    char buf[512];
+    size_t len;
+    bool full;
+};
 
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    summary_clamp(line);
-    return patch_add_member(pt, parent, parent_ptr, key, value, d, "%s", line);
+static void text_init(struct text *t)
+{
+    t->len = 0;
+    t->full = false;
+    t->buf[0] = '\0';
 }
 
-__attribute__((format(printf, 6, 7))) static int append(struct patch *pt, cJSON *array,
-                                                       const char *array_ptr, cJSON *value,
-                                                       struct diag *d, const char *fmt, ...)
+static void text_addn(struct text *t, const char *s, size_t n)
 {
-    char line[PATCH_SUMMARY_MAX];
-    va_list ap;
+    size_t room = sizeof(t->buf) - 1 - t->len;
 
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    summary_clamp(line);
-    return patch_append(pt, array, array_ptr, value, d, "%s", line);
+    if (n > room) {
+        n = room;
+        t->full = true;
+    }
+    memcpy(t->buf + t->len, s, n);
+    t->len += n;
+    t->buf[t->len] = '\0';
+}
+
+static void text_add(struct text *t, const char *s)
+{
+    text_addn(t, s, strlen(s));
+}
+
+static void text_int(struct text *t, long long v)
+{
+    char digits[24];
+    char *p = digits + sizeof(digits);
+    /* the magnitude as unsigned, so LLONG_MIN negates without overflow */
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    text_addn(t, p, (size_t)(digits + sizeof(digits) - p));
+}
+
+/* A value for people: a string as it is, anything else as compact JSON
+ * (what cJSON_PrintUnformatted gives), "?" when it cannot be printed. */
+static void text_value(struct text *t, const cJSON *v)
+{
+    size_t room = sizeof(t->buf) - 1 - t->len;
+    size_t n;
+
+    if (cJSON_IsString(v)) {
+        text_add(t, v->valuestring);
+        return;
+    }
+    if (jsonprint(v, t->buf + t->len, room + 1, &n) != 0) {
+        text_add(t, "?");
+        return;
+    }
+    if (n > room) {
+        n = room;
+        t->full = true;
+    }
+    t->len += n;
+}
+
+/* The summary's name of a member: prefix + "." + key, or key alone at the
+ * top; cut at PATH_TEXT - 1 bytes (it only names the op for people). */
+#define PATH_TEXT 160
+
+static void member_path(char out[PATH_TEXT], const char *prefix, const char *key)
+{
+    size_t a = strnlen(prefix, PATH_TEXT - 1), n = a;
+
+    memcpy(out, prefix, a);
+    if (a && n < PATH_TEXT - 1)
+        out[n++] = '.';
+    if (n < PATH_TEXT - 1) {
+        size_t k = strnlen(key, PATH_TEXT - 1 - n);
+        memcpy(out + n, key, k);
+        n += k;
+    }
+    out[n] = '\0';
+}
+
+/* patch_add_member / patch_append with the summary (built by the caller,
+ * changed here) clamped. */
+static int add_member(struct patch *pt, cJSON *parent, const char *parent_ptr, const char *key,
+                      cJSON *value, struct diag *d, struct text *summary)
+{
+    summary_clamp(summary->buf);
+    return patch_add_member(pt, parent, parent_ptr, key, value, d, "%s", summary->buf);
+}
+
+static int append(struct patch *pt, cJSON *array, const char *array_ptr, cJSON *value,
+                  struct diag *d, struct text *summary)
+{
+    summary_clamp(summary->buf);
+    return patch_append(pt, array, array_ptr, value, d, "%s", summary->buf);
 }
 
 static cJSON *get(const cJSON *object, const char *key)
@@ -119,41 +197,6 @@ static cJSON *obj1(const char *key, cJSON *value)
     return o;
 }
 
-/* A bounded text builder for summaries: appends what fits, remembers that
- * something did not. */
-struct text {
-    char buf[512];
-    size_t len;
-    bool full;
-};
-
-static void text_add(struct text *t, const char *s)
-{
-    size_t n = strlen(s);
-    size_t room = sizeof(t->buf) - 1 - t->len;
-
-    if (n > room) {
-        n = room;
-        t->full = true;
-    }
-    memcpy(t->buf + t->len, s, n);
-    t->len += n;
-    t->buf[t->len] = '\0';
-}
-
-static void text_value(struct text *t, const cJSON *v)
-{
-    char *json;
-
-    if (cJSON_IsString(v)) {
-        text_add(t, v->valuestring);
-        return;
-    }
-    json = cJSON_PrintUnformatted(v);
-    text_add(t, json ? json : "?");
-    cJSON_free(json);
-}
-
 /* "a.b=v, a.c=w": the leaves of an object, or only their paths when
  * !values. Empty objects are leaves ("emptyDir={}"). */
 static void text_leaves(struct text *t, const cJSON *o, const char *prefix, bool values,
@@ -162,9 +205,9 @@ static void text_leaves(struct text *t, const cJSON *o, const char *prefix, bool
     const cJSON *m;
 
     cJSON_ArrayForEach(m, o) {
-        char path[160];
+        char path[PATH_TEXT];
 
-        snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "." : "", m->string);
+        member_path(path, prefix, m->string);
         if (cJSON_IsObject(m) && m->child) {
             text_leaves(t, m, path, values, first);
             continue;
@@ -182,35 +225,29 @@ static void text_leaves(struct text *t, const cJSON *o, const char *prefix, bool
 
 /* "added REL VALUE to WHERE", objects as "(k=v, ...)", falling back to the
  * keys alone when that is too long (add_member then cuts what still is). */
-static void summarize(char *out, size_t cap, const char *rel, const cJSON *value,
-                      const char *where)
+static void summarize(struct text *t, const char *rel, const cJSON *value, const char *where)
 {
-    struct text t;
-
     for (int pass = 0; pass < 2; pass++) {
         bool first = true;
 
-        t.len = 0;
-        t.full = false;
-        t.buf[0] = '\0';
-        text_add(&t, "added ");
-        text_add(&t, rel);
+        text_init(t);
+        text_add(t, "added ");
+        text_add(t, rel);
         if (cJSON_IsObject(value) && value->child) {
-            text_add(&t, " (");
-            text_leaves(&t, value, "", pass == 0, &first);
-            text_add(&t, ")");
+            text_add(t, " (");
+            text_leaves(t, value, "", pass == 0, &first);
+            text_add(t, ")");
         } else {
-            text_add(&t, " ");
-            text_value(&t, value);
+            text_add(t, " ");
+            text_value(t, value);
         }
-        text_add(&t, " to ");
-        text_add(&t, where);
-        if (!t.full && t.len <= SUMMARY_MAX)
+        text_add(t, " to ");
+        text_add(t, where);
+        if (!t->full && t->len <= SUMMARY_MAX)
             break;
         if (!cJSON_IsObject(value))
             break;
     }
-    snprintf(out, cap, "%s", t.buf);
 }
 
 /* Adds the members of `want` (an object; taken in every case) under `node`
@@ -231,28 +268,31 @@ static int merge_add(struct patch *pt, cJSON *node, const struct jsonptr *ptr, c
         return oom(d);
     while (rc == 0 && (w = want->child) != NULL) {
         char key[POLICY_STRING_MAX];
-        char path[160];
+        char path[PATH_TEXT];
+        size_t key_len;
         cJSON *have;
 
         cJSON_DetachItemViaPointer(want, w);
-        if (!w->string || strlen(w->string) >= sizeof(key)) {
+        key_len = w->string ? strlen(w->string) : sizeof(key);
+        if (key_len >= sizeof(key)) {
             cJSON_Delete(w);
             rc = diag_set(d, ptr->text, "key too long to add below this value");
             break;
         }
-        memcpy(key, w->string, strlen(w->string) + 1);
-        /* path only names the op in its summary: cutting it is harmless */
-        if (snprintf(path, sizeof(path), "%s%s%s", rel, rel[0] ? "." : "", key) < 0)
-            path[0] = '\0';
+        memcpy(key, w->string, key_len + 1);
+        member_path(path, rel, key);
         have = cJSON_GetObjectItemCaseSensitive(node, key);
         if (!have) {
-            char line[PATCH_SUMMARY_MAX];
+            struct text line;
 
-            if (summary)
-                snprintf(line, sizeof(line), "%s", summary);
-            else
-                summarize(line, sizeof(line), path, w, where);
-            rc = add_member(pt, node, ptr->text, key, w, d, "%s", line);
+            if (summary) {
+                text_init(&line);
+                /* as a line of PATCH_SUMMARY_MAX would hold it */
+                text_addn(&line, summary, strnlen(summary, PATCH_SUMMARY_MAX - 1));
+            } else {
+                summarize(&line, path, w, where);
+            }
+            rc = add_member(pt, node, ptr->text, key, w, d, &line);
         } else if (cJSON_IsObject(have) && cJSON_IsObject(w)) {
             struct jsonptr child = *ptr;
 
@@ -285,15 +325,24 @@ static int container_ref_init(struct container_ref *r, cJSON *c, const char *lis
                               size_t index, bool init, struct diag *d)
 {
     const cJSON *name = get(c, "name");
+    struct text t;
 
     r->node = c;
-    if (jsonptr_set(&r->ptr, list_ptr) != 0 || jsonptr_push_index(&r->ptr, index) != 0)
+    text_init(&t);
+    text_int(&t, (long long)index);
+    /* the index as a token: decimal digits need no escaping */
+    if (jsonptr_set(&r->ptr, list_ptr) != 0 || jsonptr_push_key(&r->ptr, t.buf) != 0)
         return ptr_too_long(list_ptr, d);
-    if (cJSON_IsString(name) && name->valuestring[0])
-        snprintf(r->where, sizeof(r->where), "%scontainer %.300s", init ? "init " : "",
-                 name->valuestring);
-    else
-        snprintf(r->where, sizeof(r->where), "%scontainer #%zu", init ? "init " : "", index);
+    text_init(&t);
+    text_add(&t, init ? "init container " : "container ");
+    if (cJSON_IsString(name) && name->valuestring[0]) {
+        /* at most 300 bytes of a name */
+        text_addn(&t, name->valuestring, strnlen(name->valuestring, 300));
+    } else {
+        text_add(&t, "#");
+        text_int(&t, (long long)index);
+    }
+    memcpy(r->where, t.buf, t.len + 1);
     return 0;
 }
 
@@ -313,16 +362,17 @@ typedef int (*container_fn)(const struct mutate_ctx *ctx, struct container_ref *
 static int each_container(const struct mutate_ctx *ctx, container_fn fn, void *arg, struct diag *d)
 {
     static const char *const lists[2] = {"containers", "initContainers"};
+    static const char *const list_ptrs[2] = {"/spec/template/spec/containers",
+                                             "/spec/template/spec/initContainers"};
 
     for (int l = 0; l < 2; l++) {
         cJSON *list = get(ctx->pod_spec, lists[l]);
-        char list_ptr[64];
+        const char *list_ptr = list_ptrs[l];
         size_t i = 0;
         cJSON *c;
 
         if (!cJSON_IsArray(list))
             continue;
-        snprintf(list_ptr, sizeof(list_ptr), "/spec/template/spec/%s", lists[l]);
         cJSON_ArrayForEach(c, list) {
             struct container_ref r;
 
@@ -341,6 +391,7 @@ static int each_container(const struct mutate_ctx *ctx, container_fn fn, void *a
 int mutate_replicas(const struct mutate_ctx *ctx, struct diag *d)
 {
     cJSON *spec = get(ctx->object, "spec");
+    struct text t;
     cJSON *v;
 
     if (!cJSON_IsObject(spec) || get(spec, "replicas"))
@@ -348,8 +399,10 @@ int mutate_replicas(const struct mutate_ctx *ctx, struct diag *d)
     v = cJSON_CreateNumber(ctx->policy->replicas);
     if (!v)
         return oom(d);
-    return add_member(ctx->patch, spec, "/spec", "replicas", v, d, "added replicas %d",
-                            ctx->policy->replicas);
+    text_init(&t);
+    text_add(&t, "added replicas ");
+    text_int(&t, ctx->policy->replicas);
+    return add_member(ctx->patch, spec, "/spec", "replicas", v, d, &t);
 }
 
 /* {"httpGet":{"path":P,"port":PORT},"initialDelaySeconds":..,...} */
@@ -384,6 +437,7 @@ static int add_probe(const struct mutate_ctx *ctx, enum probe_kind kind, const c
 {
     const struct probe_policy *pp = &ctx->policy->probes[kind];
     struct container_ref c;
+    struct text t;
     cJSON *probe;
 
     if (main_container(ctx, &c, d) != 0)
@@ -393,9 +447,19 @@ static int add_probe(const struct mutate_ctx *ctx, enum probe_kind kind, const c
     probe = probe_new(pp);
     if (!probe)
         return oom(d);
-    return add_member(ctx->patch, c.node, c.ptr.text, field, probe, d,
-                            "added %s (GET %s :%d, period %ds) to %s", field, pp->path, pp->port,
-                            pp->period_seconds, c.where);
+    /* "added livenessProbe (GET /health/live/ :8000, period 10s) to container django" */
+    text_init(&t);
+    text_add(&t, "added ");
+    text_add(&t, field);
+    text_add(&t, " (GET ");
+    text_add(&t, pp->path);
+    text_add(&t, " :");
+    text_int(&t, pp->port);
+    text_add(&t, ", period ");
+    text_int(&t, pp->period_seconds);
+    text_add(&t, "s) to ");
+    text_add(&t, c.where);
+    return add_member(ctx->patch, c.node, c.ptr.text, field, probe, d, &t);
 }
 
 /* see mutate.h */
@@ -541,6 +605,7 @@ static int drop_all_one(const struct mutate_ctx *ctx, struct container_ref *c, v
     cJSON *caps = get(get(c->node, "securityContext"), "capabilities");
     cJSON *drop = get(caps, "drop");
     struct jsonptr ptr = c->ptr;
+    struct text t;
     cJSON *all;
 
     (void)arg;
@@ -564,8 +629,10 @@ static int drop_all_one(const struct mutate_ctx *ctx, struct container_ref *c, v
     all = cJSON_CreateString("ALL");
     if (!all)
         return oom(d);
-    return append(ctx->patch, drop, ptr.text, all, d,
-                        "added ALL to securityContext.capabilities.drop of %s", c->where);
+    text_init(&t);
+    text_add(&t, "added ALL to securityContext.capabilities.drop of ");
+    text_add(&t, c->where);
+    return append(ctx->patch, drop, ptr.text, all, d, &t);
 }
 
 /* see mutate.h */
@@ -681,11 +748,30 @@ static bool mounts_tmp(const cJSON *container)
     return false;
 }
 
+static void tmp_volume_summary(struct text *t, const struct tmp_volume *tv)
+{
+    text_init(t);
+    text_add(t, "added emptyDir volume ");
+    text_add(t, tv->name);
+    text_add(t, " for /tmp (read-only root filesystem)");
+}
+
+static void tmp_mount_summary(struct text *t, const struct tmp_volume *tv,
+                              const struct container_ref *c)
+{
+    text_init(t);
+    text_add(t, "mounted volume ");
+    text_add(t, tv->name);
+    text_add(t, " at /tmp in ");
+    text_add(t, c->where);
+}
+
 /* "tmp", else "django-admission-tmp", else "django-admission-tmp-2", -3...
  * With n volumes at most n names are taken, so this ends by n + 2. */
 static int tmp_volume_add(const struct mutate_ctx *ctx, struct tmp_volume *tv, struct diag *d)
 {
     cJSON *volumes = get(ctx->pod_spec, "volumes");
+    struct text t;
     cJSON *vol;
 
     snprintf(tv->name, sizeof(tv->name), "tmp");
@@ -708,16 +794,16 @@ static int tmp_volume_add(const struct mutate_ctx *ctx, struct tmp_volume *tv, s
             cJSON_Delete(vol);
             return oom(d);
         }
-        return add_member(ctx->patch, ctx->pod_spec, "/spec/template/spec", "volumes", list,
-                                d, "added emptyDir volume %s for /tmp (read-only root filesystem)",
-                                tv->name);
+        tmp_volume_summary(&t, tv);
+        return add_member(ctx->patch, ctx->pod_spec, "/spec/template/spec", "volumes", list, d,
+                          &t);
     }
     if (!cJSON_IsArray(volumes)) {
         cJSON_Delete(vol);
         return diag_set(d, "/spec/template/spec/volumes", "volumes must be a list");
     }
-    return append(ctx->patch, volumes, "/spec/template/spec/volumes", vol, d,
-                        "added emptyDir volume %s for /tmp (read-only root filesystem)", tv->name);
+    tmp_volume_summary(&t, tv);
+    return append(ctx->patch, volumes, "/spec/template/spec/volumes", vol, d, &t);
 }
 
 static int read_only_one(const struct mutate_ctx *ctx, struct container_ref *c, void *arg,
@@ -726,6 +812,7 @@ static int read_only_one(const struct mutate_ctx *ctx, struct container_ref *c, 
     struct tmp_volume *tv = arg;
     cJSON *mounts, *mount;
     struct jsonptr ptr = c->ptr;
+    struct text t;
 
     /* a value the user set, even false, is theirs: validation judges it */
     if (get(get(c->node, "securityContext"), "readOnlyRootFilesystem"))
@@ -756,15 +843,15 @@ static int read_only_one(const struct mutate_ctx *ctx, struct container_ref *c, 
             cJSON_Delete(mount);
             return oom(d);
         }
-        return add_member(ctx->patch, c->node, c->ptr.text, "volumeMounts", list, d,
-                                "mounted volume %s at /tmp in %s", tv->name, c->where);
+        tmp_mount_summary(&t, tv, c);
+        return add_member(ctx->patch, c->node, c->ptr.text, "volumeMounts", list, d, &t);
     }
     if (jsonptr_push_key(&ptr, "volumeMounts") != 0) {
         cJSON_Delete(mount);
         return ptr_too_long(c->ptr.text, d);
     }
-    return append(ctx->patch, mounts, ptr.text, mount, d, "mounted volume %s at /tmp in %s",
-                        tv->name, c->where);
+    tmp_mount_summary(&t, tv, c);
+    return append(ctx->patch, mounts, ptr.text, mount, d, &t);
 }
 
 /* see mutate.h */
@@ -879,16 +966,21 @@ int mutate_strategy(const struct mutate_ctx *ctx, struct diag *d)
         return ptr_too_long("", d);
     }
     if (!strategy) {
-        char summary[PATCH_SUMMARY_MAX], surge_text[32] = "", unavailable_text[40] = "";
+        /* "added strategy RollingUpdate (maxSurge 1, maxUnavailable 0)" */
+        struct text t;
 
-        if (add_surge)
-            snprintf(surge_text, sizeof(surge_text), "maxSurge %d", p->max_surge);
-        if (add_unavailable)
-            snprintf(unavailable_text, sizeof(unavailable_text), "%smaxUnavailable %d",
-                     add_surge ? ", " : "", p->max_unavailable);
-        snprintf(summary, sizeof(summary), "added strategy RollingUpdate (%s%s)", surge_text,
-                 unavailable_text);
-        return merge_add(ctx->patch, spec, &ptr, "", obj1("strategy", want), "Deployment", summary,
+        text_init(&t);
+        text_add(&t, "added strategy RollingUpdate (");
+        if (add_surge) {
+            text_add(&t, "maxSurge ");
+            text_int(&t, p->max_surge);
+        }
+        if (add_unavailable) {
+            text_add(&t, add_surge ? ", maxUnavailable " : "maxUnavailable ");
+            text_int(&t, p->max_unavailable);
+        }
+        text_add(&t, ")");
+        return merge_add(ctx->patch, spec, &ptr, "", obj1("strategy", want), "Deployment", t.buf,
                          d);
     }
     return merge_add(ctx->patch, spec, &ptr, "", obj1("strategy", want), "Deployment", NULL, d);
@@ -907,7 +999,7 @@ int mutate_pod_anti_affinity(const struct mutate_ctx *ctx, struct diag *d)
     const cJSON *labels = get(get(spec, "selector"), "matchLabels");
     cJSON *affinity = get(ctx->pod_spec, "affinity");
     cJSON *term, *sel, *pat, *list;
-    char summary[2 * POLICY_STRING_MAX];
+    struct text t;
     struct jsonptr ptr;
 
     if ((affinity && !cJSON_IsObject(affinity)) || get(affinity, "podAntiAffinity"))
@@ -951,11 +1043,15 @@ int mutate_pod_anti_affinity(const struct mutate_ctx *ctx, struct diag *d)
         cJSON_Delete(list);
         return ptr_too_long("", d);
     }
-    snprintf(summary, sizeof(summary), "added preferred pod anti-affinity on %s (weight %d)",
-             p->anti_affinity_topology_key, p->anti_affinity_weight);
+    text_init(&t);
+    text_add(&t, "added preferred pod anti-affinity on ");
+    text_add(&t, p->anti_affinity_topology_key);
+    text_add(&t, " (weight ");
+    text_int(&t, p->anti_affinity_weight);
+    text_add(&t, ")");
     return merge_add(ctx->patch, ctx->pod_spec, &ptr, "",
                      obj1("affinity",
                           obj1("podAntiAffinity",
                                obj1("preferredDuringSchedulingIgnoredDuringExecution", list))),
-                     "pod", summary, d);
+                     "pod", t.buf, d);
 }
