@@ -7,7 +7,8 @@
 #      keep-alive), alternating nginx and serve ROUNDS times; requests/s, p50,
 #      p99 of each and the ratio serve/nginx;
 #   2. p99 at half of serve's peak: wrk paced by a delay() script (wrk2 is not
-#      in Debian), calibrated to half the best serve requests/s;
+#      in Debian), calibrated to half the best serve requests/s; nginx with
+#      the same pacing for reference;
 #   3. resident memory at peak: VmHWM of the serve process after the load;
 #   4. start to ready: exec to the first 200 on /health/ready, polled every
 #      0.5 ms, median of 5 starts.
@@ -194,6 +195,8 @@ fi
 DURATION=$SAVED_DURATION
 wrk_run "serve at half peak ($PACED_CONNS conns)" "$SERVE_PORT" "$PACED_CONNS" "$DIR/paced.lua"
 HALF_RPS=$RPS HALF_P99=$P99
+# the same pacing against nginx: the floor that wrk and the machine set
+wrk_run "nginx, same pacing ($PACED_CONNS conns)" "$NGINX_HTTPS_PORT" "$PACED_CONNS" "$DIR/paced.lua"
 
 # Start to ready, from exec to the first 200 on /health/ready.
 READY_MS=$("$PY" - "$EXE" "$DIR/tls.crt" "$DIR/tls.key" $((SERVE_PORT + 10)) $((SERVE_HEALTH_PORT + 10)) <<'PY'
