@@ -66,7 +66,7 @@ static int write_file(const char *path, const char *text)
 
 /* Makes the throwaway CA and localhost certificate in a fresh temp dir and
  * points the config at them. */
-static int dev_setup(struct server_config *c, char *dir, size_t dir_cap, char *cert, char *key, size_t cap)
+static int dev_setup(struct server_config *c, char dir[PATH_MAX - 64], char cert[PATH_MAX], char key[PATH_MAX])
 {
     struct certs_request req = {
         .dns_names = {"localhost"},
@@ -81,7 +81,7 @@ static int dev_setup(struct server_config *c, char *dir, size_t dir_cap, char *c
     const char *tmp = getenv("TMPDIR");
 
     diag_clear(&d);
-    snprintf(dir, dir_cap, "%s/django-admission-dev.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(dir, PATH_MAX - 64, "%s/django-admission-dev.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
         fprintf(stderr, "django-admission serve: cannot create %s: %s\n", dir, strerror(errno));
         return -1;
@@ -98,8 +98,8 @@ static int dev_setup(struct server_config *c, char *dir, size_t dir_cap, char *c
         fprintf(stderr, "django-admission serve: cannot write %s: %s\n", path, strerror(errno));
         return -1;
     }
-    snprintf(cert, cap, "%s/tls.crt", dir);
-    snprintf(key, cap, "%s/tls.key", dir);
+    snprintf(cert, PATH_MAX, "%s/tls.crt", dir);
+    snprintf(key, PATH_MAX, "%s/tls.key", dir);
     c->tls_cert = cert;
     c->tls_key = key;
     return 0;
@@ -116,7 +116,8 @@ int cli_serve(int argc, char **argv)
 {
     struct server_config c;
     struct diag d;
-    char dir[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
+    /* room for the file names appended to the directory */
+    char dir[PATH_MAX - 64], cert[PATH_MAX], key[PATH_MAX];
     int dev = 0;
 
     server_config_default(&c);
@@ -161,7 +162,7 @@ int cli_serve(int argc, char **argv)
             c.listen = "127.0.0.1:8443";
         if (strcmp(c.health_listen, ":8080") == 0)
             c.health_listen = "127.0.0.1:8080";
-        if (dev_setup(&c, dir, sizeof(dir), cert, key, sizeof(cert)) < 0)
+        if (dev_setup(&c, dir, cert, key) < 0)
             return EXIT_USAGE;
         fprintf(stderr,
                 "django-admission serve --dev: throwaway CA and localhost certificate in %s\n"
