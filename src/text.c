@@ -4,36 +4,39 @@
 
 static const char HEX[] = "0123456789abcdef";
 
+/* The six JSON types in the order of both tables below; null last, as
+ * what everything else reads. */
+enum json_kind { KIND_OBJECT, KIND_LIST, KIND_STRING, KIND_NUMBER, KIND_BOOLEAN, KIND_NULL };
+
+static const char *const TYPE_NAMES[] = {"object", "list", "string", "number", "boolean", "null"};
+static const char *const TYPE_ARTICLES[] = {"an object", "a list",    "a string",
+                                            "a number",  "a boolean", "null"};
+
+static enum json_kind json_kind(const cJSON *item)
+{
+    if (cJSON_IsObject(item))
+        return KIND_OBJECT;
+    if (cJSON_IsArray(item))
+        return KIND_LIST;
+    if (cJSON_IsString(item))
+        return KIND_STRING;
+    if (cJSON_IsNumber(item))
+        return KIND_NUMBER;
+    if (cJSON_IsBool(item))
+        return KIND_BOOLEAN;
+    return KIND_NULL;
+}
+
 /* see text.h */
 const char *text_json_type(const cJSON *item)
 {
-    if (cJSON_IsObject(item))
-        return "object";
-    if (cJSON_IsArray(item))
-        return "list";
-    if (cJSON_IsString(item))
-        return "string";
-    if (cJSON_IsNumber(item))
-        return "number";
-    if (cJSON_IsBool(item))
-        return "boolean";
-    return "null";
+    return TYPE_NAMES[json_kind(item)];
 }
 
 /* see text.h */
 const char *text_json_type_article(const cJSON *item)
 {
-    if (cJSON_IsObject(item))
-        return "an object";
-    if (cJSON_IsArray(item))
-        return "a list";
-    if (cJSON_IsString(item))
-        return "a string";
-    if (cJSON_IsNumber(item))
-        return "a number";
-    if (cJSON_IsBool(item))
-        return "a boolean";
-    return "null";
+    return TYPE_ARTICLES[json_kind(item)];
 }
 
 static bool continuation(unsigned char c)

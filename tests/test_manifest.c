@@ -34,8 +34,10 @@ static const struct items_case ITEMS_CASES[] = {
     {"\"List\"", ONE, 0, NULL},
     {"7", ONE, 0, NULL},
     /* kind List with items of the wrong type */
-    {"{\"kind\":\"List\",\"items\":{}}", ERROR, 0, "items of a List must be a list (got an object)"},
-    {"{\"kind\":\"List\",\"items\":\"a\"}", ERROR, 0, "items of a List must be a list (got a string)"},
+    {"{\"kind\":\"List\",\"items\":{}}", ERROR, 0,
+     "items of a List must be a list (got an object)"},
+    {"{\"kind\":\"List\",\"items\":\"a\"}", ERROR, 0,
+     "items of a List must be a list (got a string)"},
     {"{\"kind\":\"List\",\"items\":0}", ERROR, 0, "items of a List must be a list (got a number)"},
     {"{\"kind\":\"List\",\"items\":false}", ERROR, 0,
      "items of a List must be a list (got a boolean)"},
@@ -190,16 +192,16 @@ static void test_string_table(void **state)
 
 /* ------------------------------------------------------------- locating */
 
-static const char LIST_YAML[] = "apiVersion: v1\n"          /* 1 */
-                                "kind: List\n"              /* 2 */
-                                "items:\n"                  /* 3 */
-                                "- kind: Deployment\n"      /* 4 */
-                                "  metadata:\n"             /* 5 */
-                                "    name: a\n"             /* 6 */
-                                "  spec:\n"                 /* 7 */
-                                "    replicas: 1\n"         /* 8 */
-                                "- kind: Deployment\n"      /* 9 */
-                                "  spec: {}\n";             /* 10 */
+static const char LIST_YAML[] = "apiVersion: v1\n"     /* 1 */
+                                "kind: List\n"         /* 2 */
+                                "items:\n"             /* 3 */
+                                "- kind: Deployment\n" /* 4 */
+                                "  metadata:\n"        /* 5 */
+                                "    name: a\n"        /* 6 */
+                                "  spec:\n"            /* 7 */
+                                "    replicas: 1\n"    /* 8 */
+                                "- kind: Deployment\n" /* 9 */
+                                "  spec: {}\n";        /* 10 */
 
 struct locate_case {
     const char *prefix;
@@ -242,8 +244,8 @@ static void test_locate_table(void **state)
         diag_set(&d, c->pointer, "what is wrong");
         manifest_locate(&d, "list.yaml", &set.docs[0], c->prefix);
         if (strcmp(d.pointer, c->want_pointer) != 0 || d.line != c->want_line)
-            fail_msg("case %zu: %s line %d, want %s line %d", i, d.pointer, d.line,
-                     c->want_pointer, c->want_line);
+            fail_msg("case %zu: %s line %d, want %s line %d", i, d.pointer, d.line, c->want_pointer,
+                     c->want_line);
         assert_string_equal(d.file, "list.yaml");
         assert_string_equal(d.message, "what is wrong");
     }
@@ -286,10 +288,8 @@ static void test_locate_too_long(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_items_table),
-        cmocka_unit_test(test_object_table),
-        cmocka_unit_test(test_string_table),
-        cmocka_unit_test(test_locate_table),
+        cmocka_unit_test(test_items_table),     cmocka_unit_test(test_object_table),
+        cmocka_unit_test(test_string_table),    cmocka_unit_test(test_locate_table),
         cmocka_unit_test(test_locate_too_long),
     };
 
