@@ -288,8 +288,10 @@ static void test_locate_too_long(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_items_table),     cmocka_unit_test(test_object_table),
-        cmocka_unit_test(test_string_table),    cmocka_unit_test(test_locate_table),
+        cmocka_unit_test(test_items_table),
+        cmocka_unit_test(test_object_table),
+        cmocka_unit_test(test_string_table),
+        cmocka_unit_test(test_locate_table),
         cmocka_unit_test(test_locate_too_long),
     };
 
