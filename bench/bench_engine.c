@@ -1,10 +1,10 @@
 /* bench_engine: how many AdmissionReviews one core answers without HTTP —
- * admission_review from request bytes to response bytes, as `serve` calls
- * it per request — in mutate and validate mode, with the parts (JSON parse
- * and delete, engine_mutate / engine_validate and their frees) timed alone
- * on the same input so a slowdown can be placed. The parts timed alone run
- * with a warm, unfragmented heap; inside admission_review the same calls
- * also pay for the allocator's work on the request's tree.
+ * admission_review from request bytes to response bytes, inside a
+ * per-request cJSON arena, as `serve` and `review` call it — in mutate and
+ * validate mode, with the parts (the same call without the arena, JSON
+ * parse and delete, engine_mutate / engine_validate and their frees, these
+ * two in the arena too) timed alone on the same input so a slowdown can be
+ * placed.
  *
  *   bench_engine [--seconds S] [--iterations N] [--mode mutate|validate|both]
  *                [--cpu N] [--no-breakdown] [FILE]
@@ -28,6 +28,7 @@
 #include "admission.h"
 #include "engine.h"
 #include "policy.h"
+#include "reqarena.h"
 
 #ifndef BENCH_DIR
 #define BENCH_DIR "bench"
@@ -52,6 +53,8 @@ struct input {
     size_t len;
     const cJSON *object;
     const struct policy *policy;
+    /* NULL: the parts run with malloc */
+    struct reqarena *arena;
 };
 
 struct result {
@@ -74,8 +77,11 @@ typedef int (*work_fn)(const struct input *in, enum admission_mode mode);
 static int work_review(const struct input *in, enum admission_mode mode)
 {
     struct admission_outcome out;
-    int rc = admission_review(in->policy, mode, in->body, in->len, &out);
+    int rc;
 
+    reqarena_enter(in->arena);
+    rc = admission_review(in->policy, mode, in->body, in->len, &out);
+    reqarena_leave(in->arena);
     if (rc == 0 && out.http_status != 200)
         rc = -1;
     admission_outcome_free(&out);
@@ -84,13 +90,14 @@ static int work_review(const struct input *in, enum admission_mode mode)
 
 static int work_parse(const struct input *in, enum admission_mode mode)
 {
-    cJSON *root = cJSON_ParseWithLength(in->body, in->len);
+    cJSON *root;
 
     (void)mode;
-    if (!root)
-        return -1;
+    reqarena_enter(in->arena);
+    root = cJSON_ParseWithLength(in->body, in->len);
     cJSON_Delete(root);
-    return 0;
+    reqarena_leave(in->arena);
+    return root ? 0 : -1;
 }
 
 static int work_engine(const struct input *in, enum admission_mode mode)
@@ -99,6 +106,7 @@ static int work_engine(const struct input *in, enum admission_mode mode)
     int rc;
 
     diag_clear(&d);
+    reqarena_enter(in->arena);
     if (mode == ADMISSION_MUTATE) {
         struct mutation m;
         rc = engine_mutate(in->policy, in->object, &m, &d);
@@ -109,6 +117,7 @@ static int work_engine(const struct input *in, enum admission_mode mode)
         rc = engine_validate(in->policy, in->object, &f, &d);
         findings_free(&f);
     }
+    reqarena_leave(in->arena);
     return rc;
 }
 
@@ -150,9 +159,12 @@ static void report(const char *mode, const char *what, const struct result *r)
 static int check_answer(const struct input *in, enum admission_mode mode)
 {
     struct admission_outcome out;
-    int ok;
+    int ok, rc;
 
-    if (admission_review(in->policy, mode, in->body, in->len, &out) != 0) {
+    reqarena_enter(in->arena);
+    rc = admission_review(in->policy, mode, in->body, in->len, &out);
+    reqarena_leave(in->arena);
+    if (rc != 0) {
         fprintf(stderr, "bench_engine: admission_review failed\n");
         return -1;
     }
@@ -170,6 +182,7 @@ static int check_answer(const struct input *in, enum admission_mode mode)
 static int run_mode(const struct input *in, enum admission_mode mode, const struct options *o)
 {
     const char *name = mode == ADMISSION_MUTATE ? "mutate" : "validate";
+    struct input plain = *in;
     struct result r;
 
     if (check_answer(in, mode) != 0)
@@ -179,6 +192,10 @@ static int run_mode(const struct input *in, enum admission_mode mode, const stru
     report(name, "admission_review", &r);
     if (!o->breakdown)
         return 0;
+    plain.arena = NULL;
+    if (measure(work_review, &plain, mode, o, &r) != 0)
+        return -1;
+    report(name, "  same, malloc only", &r);
     if (measure(work_parse, in, mode, o, &r) != 0)
         return -1;
     report(name, "  parse+delete", &r);
@@ -265,6 +282,9 @@ int main(int argc, char **argv)
 
     if (!policy)
         return 1;
+    memset(&in, 0, sizeof(in));
+    /* before anything else uses cJSON */
+    reqarena_install();
     rc = parse_options(argc, argv, &o);
     if (rc != 0) {
         free(policy);
@@ -288,6 +308,12 @@ int main(int argc, char **argv)
     in.body = body;
     in.len = len;
     in.policy = policy;
+    in.arena = reqarena_new();
+    if (!in.arena) {
+        fprintf(stderr, "bench_engine: out of memory\n");
+        rc = 1;
+        goto out;
+    }
     in.object = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(review, "request"), "object");
     if (!cJSON_IsObject(in.object)) {
         fprintf(stderr, "bench_engine: %s has no request.object\n", o.file);
@@ -302,6 +328,7 @@ int main(int argc, char **argv)
     if (rc == 0 && o.validate && run_mode(&in, ADMISSION_VALIDATE, &o) != 0)
         rc = 1;
 out:
+    reqarena_free(in.arena);
     cJSON_Delete(review);
     free(body);
     free(policy);

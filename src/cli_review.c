@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "input.h"
 #include "policyfile.h"
+#include "reqarena.h"
 
 #define PREFIX "django-admission review: "
 
@@ -45,6 +46,8 @@ int cli_review(int argc, char **argv)
     char msg[DIAG_FILE_MAX + DIAG_MESSAGE_MAX + DIAG_POINTER_MAX + 32];
     char *body = NULL;
     size_t len = 0;
+    struct reqarena *arena;
+    int reviewed;
     int rc = EXIT_USAGE;
 
     for (int i = 1; i < argc; i++) {
@@ -76,7 +79,14 @@ int cli_review(int argc, char **argv)
         fprintf(stderr, PREFIX "%s\n", diag_format(&d, msg, sizeof(msg)));
         goto done;
     }
-    if (admission_review(policy, mode, body, len, &out) < 0) {
+    /* the request's cJSON trees in one arena, as `serve` answers (the
+     * outcome itself is plain malloc and outlives it) */
+    arena = reqarena_new();
+    reqarena_enter(arena);
+    reviewed = admission_review(policy, mode, body, len, &out);
+    reqarena_leave(arena);
+    reqarena_free(arena);
+    if (reviewed < 0) {
         fprintf(stderr, PREFIX "out of memory\n");
         admission_outcome_free(&out);
         goto done;

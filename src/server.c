@@ -25,6 +25,7 @@
 #include "input.h"
 #include "metrics.h"
 #include "policyfile.h"
+#include "reqarena.h"
 #include "tlsstore.h"
 
 /* TLS 1.2 and 1.3 only, AEAD ciphers only, ECDHE only: what the API server's
@@ -388,7 +389,12 @@ static enum MHD_Result review(struct server *s, struct MHD_Connection *c, struct
     enum MHD_Result ret;
     int rc;
 
+    /* the request's cJSON trees in this thread's arena (reqarena.h); the
+     * outcome is plain malloc and outlives it */
+    struct reqarena *arena = reqarena_thread();
+    reqarena_enter(arena);
     rc = admission_review(&slot->policy, mode, rq->body ? rq->body : "", rq->len, &out);
+    reqarena_leave(arena);
     policy_release(slot);
     if (rc < 0 || !out.body) {
         admission_outcome_free(&out);
