@@ -46,6 +46,17 @@ static const cJSON *field(const cJSON *obj, const char *key)
     return found;
 }
 
+/* The restricted profile's capability, privilege-escalation and seccomp
+ * controls are Linux-only since Kubernetes 1.25, and the API server refuses
+ * those fields (and readOnlyRootFilesystem) on a pod whose spec.os.name is
+ * windows: demanding them there would deny every Windows Deployment. */
+static bool pod_is_windows(const struct check_ctx *ctx)
+{
+    const cJSON *name = field(field(ctx->pod_spec, "os"), "name");
+
+    return cJSON_IsString(name) && strcmp(name->valuestring, "windows") == 0;
+}
+
 /* True when v is a JSON number holding a whole value that fits an int32
  * (replicas, probe fields, ports: int32 in the Kubernetes API). */
 static bool as_int32(const cJSON *v, int *out)
@@ -988,6 +999,8 @@ int check_capabilities_add(const struct check_ctx *ctx, enum rule_id id, struct 
     size_t n = 0;
     int rc;
 
+    if (pod_is_windows(ctx))
+        return 0;
     allowed[0] = '\0';
     for (size_t i = 0; i < pol->allowed_capabilities_count && i < POLICY_LIST_MAX; i++) {
         int w = snprintf(allowed + n, sizeof(allowed) - n, "%s%s", n ? ", " : "",
@@ -1064,6 +1077,8 @@ int check_capabilities_drop_all(const struct check_ctx *ctx, enum rule_id id, st
     struct container c;
     int rc;
 
+    if (pod_is_windows(ctx))
+        return 0;
     container_iter_init(&it, ctx, true);
     while ((rc = container_next(&it, &c, d)) > 0) {
         const cJSON *caps, *drop;
@@ -1117,6 +1132,8 @@ int check_privilege_escalation(const struct check_ctx *ctx, enum rule_id id, str
     struct container c;
     int rc;
 
+    if (pod_is_windows(ctx))
+        return 0;
     container_iter_init(&it, ctx, true);
     while ((rc = container_next(&it, &c, d)) > 0) {
         const cJSON *sc;
@@ -1316,8 +1333,11 @@ int check_seccomp_profile(const struct check_ctx *ctx, enum rule_id id, struct d
     /* the pod sets an allowed profile, so containers may leave it unset */
     bool pod_ok = false;
     bool pod_bad = false;
-    int rc = pod_security_context(&k, &pod_ptr, &pod_sc);
+    int rc;
 
+    if (pod_is_windows(ctx))
+        return 0;
+    rc = pod_security_context(&k, &pod_ptr, &pod_sc);
     if (rc < 0)
         return -1;
     profile = field(pod_sc, "seccompProfile");
@@ -1374,6 +1394,8 @@ int check_read_only_root_filesystem(const struct check_ctx *ctx, enum rule_id id
     struct container c;
     int rc;
 
+    if (pod_is_windows(ctx))
+        return 0;
     container_iter_init(&it, ctx, false);
     while ((rc = container_next(&it, &c, d)) > 0) {
         const cJSON *sc;

@@ -840,6 +840,14 @@ static const struct vcase HOST_PORT[] = {
 #define CAPS CP "/securityContext/capabilities"
 
 static const struct vcase CAPS_ADD[] = {
+    /* Linux-only since Kubernetes 1.25: not judged on a Windows pod, still
+     * judged when spec.os.name says linux */
+    {"windows pod",
+     POD("'os':{'name':'windows'},'containers':[{'name':'django'" SC("{'capabilities':{'add':['SYS_ADMIN']}}") "}]"),
+     RULE_PSS_CAPABILITIES_ADD, NULL, NONE},
+    {"linux pod",
+     POD("'os':{'name':'linux'},'containers':[{'name':'django'" SC("{'capabilities':{'add':['SYS_ADMIN']}}") "}]"),
+     RULE_PSS_CAPABILITIES_ADD, NULL, {{RULE_PSS_CAPABILITIES_ADD, "django", CP "/securityContext/capabilities/add/0"}}},
     {"capabilities wrong type",
      DJ(SC("{'capabilities':['NET_ADMIN']}")),
      RULE_PSS_CAPABILITIES_ADD,
@@ -883,6 +891,14 @@ static const struct vcase CAPS_ADD_POLICY[] = {
 };
 
 static const struct vcase DROP_ALL[] = {
+    /* Linux-only since Kubernetes 1.25: not judged on a Windows pod, still
+     * judged when spec.os.name says linux */
+    {"windows pod",
+     POD("'os':{'name':'windows'},'containers':[{'name':'django'}]"),
+     RULE_PSS_CAPABILITIES_DROP_ALL, NULL, NONE},
+    {"linux pod",
+     POD("'os':{'name':'linux'},'containers':[{'name':'django'}]"),
+     RULE_PSS_CAPABILITIES_DROP_ALL, NULL, {{RULE_PSS_CAPABILITIES_DROP_ALL, "django", CP "/securityContext/capabilities/drop"}}},
     {"securityContext wrong type",
      DJ(SC("[]")),
      RULE_PSS_CAPABILITIES_DROP_ALL,
@@ -914,6 +930,14 @@ static const struct vcase DROP_ALL[] = {
 };
 
 static const struct vcase PRIV_ESC[] = {
+    /* Linux-only since Kubernetes 1.25: not judged on a Windows pod, still
+     * judged when spec.os.name says linux */
+    {"windows pod",
+     POD("'os':{'name':'windows'},'containers':[{'name':'django'}]"),
+     RULE_PSS_PRIVILEGE_ESCALATION, NULL, NONE},
+    {"linux pod",
+     POD("'os':{'name':'linux'},'containers':[{'name':'django'}]"),
+     RULE_PSS_PRIVILEGE_ESCALATION, NULL, {{RULE_PSS_PRIVILEGE_ESCALATION, "django", CP "/securityContext/allowPrivilegeEscalation"}}},
     {"wrong type",
      DJ(SC("{'allowPrivilegeEscalation':'false'}")),
      RULE_PSS_PRIVILEGE_ESCALATION,
@@ -1016,6 +1040,14 @@ static const struct vcase USER_ROOT[] = {
 #define SECCOMP_RT "{'seccompProfile':{'type':'RuntimeDefault'}}"
 
 static const struct vcase SECCOMP[] = {
+    /* Linux-only since Kubernetes 1.25: not judged on a Windows pod, still
+     * judged when spec.os.name says linux */
+    {"windows pod",
+     POD("'os':{'name':'windows'},'containers':[{'name':'django'}]"),
+     RULE_PSS_SECCOMP_PROFILE, NULL, NONE},
+    {"linux pod",
+     POD("'os':{'name':'linux'},'containers':[{'name':'django'}]"),
+     RULE_PSS_SECCOMP_PROFILE, NULL, {{RULE_PSS_SECCOMP_PROFILE, "django", CP "/securityContext/seccompProfile"}}},
     {"wrong types",
      POD("'securityContext':{'seccompProfile':'RuntimeDefault'},"
          "'containers':[{'name':'django'" SC("{'seccompProfile':{'type':1}}") "}]"),
@@ -1069,6 +1101,14 @@ static const struct vcase SECCOMP[] = {
 };
 
 static const struct vcase READ_ONLY[] = {
+    /* Linux-only since Kubernetes 1.25: not judged on a Windows pod, still
+     * judged when spec.os.name says linux */
+    {"windows pod",
+     POD("'os':{'name':'windows'},'containers':[{'name':'django'}]"),
+     RULE_READ_ONLY_ROOT_FILESYSTEM, NULL, NONE},
+    {"linux pod",
+     POD("'os':{'name':'linux'},'containers':[{'name':'django'}]"),
+     RULE_READ_ONLY_ROOT_FILESYSTEM, NULL, {{RULE_READ_ONLY_ROOT_FILESYSTEM, "django", CP "/securityContext/readOnlyRootFilesystem"}}},
     {"wrong type",
      DJ(SC("{'readOnlyRootFilesystem':1}")),
      RULE_READ_ONLY_ROOT_FILESYSTEM,
