@@ -29,8 +29,14 @@ struct mutation {
     /* the object with every op applied; caller frees (mutation_free); NULL
      * after engine_mutate_in_place */
     cJSON *result;
-    /* RFC 6902 array, [] when nothing to add; caller frees (mutation_free) */
+    /* RFC 6902 array, [] when nothing to add; caller frees (mutation_free);
+     * NULL after engine_mutate_in_place */
     cJSON *ops;
+    /* the same array as compact JSON text, byte for byte what
+     * cJSON_PrintUnformatted(ops) gives, NUL-terminated; caller frees
+     * (mutation_free) */
+    char *ops_json;
+    size_t ops_json_len;
     /* one human-readable line per op ("added livenessProbe (GET
      * /health/live/ :8000) to container django"); owned */
     char **summaries;
@@ -47,11 +53,11 @@ int engine_mutate(const struct policy *p, const cJSON *object, struct mutation *
                   struct diag *d);
 
 /* engine_mutate for a caller that owns the Deployment `object` and has no
- * further use for it as it was (admission, which parsed it): the ops are
- * applied to object itself instead of to a copy, so afterwards object is
- * what applying out->ops to it as it was gives, and out->result is NULL.
- * Everything else is as for engine_mutate: the same ops, summaries and
- * errors. On -1 a structural error leaves object as it was; a later
+ * further use for it as it was (admission, which parsed it), and wants the
+ * ops only as text: the ops are applied to object itself instead of to a
+ * copy, so afterwards object is what applying out->ops_json to it as it was
+ * gives, and out->result and out->ops are NULL. Everything else is as for
+ * engine_mutate: the same ops text, summaries and errors. On -1 a structural error leaves object as it was; a later
  * failure (allocation) may leave some additions in it. */
 int engine_mutate_in_place(const struct policy *p, cJSON *object, struct mutation *out,
                            struct diag *d);

@@ -2,6 +2,8 @@
  * copy of the document, so every recorded operation is valid, in order, on
  * the object the patch was computed for (parents before children, because a
  * child can only be added under a parent that already exists in the copy).
+ * The ops are kept as a cJSON array and, printed as each is recorded (later
+ * ops may add below a value added earlier), as compact JSON text.
  *
  * Mutation only adds: there is no replace or remove here on purpose. Each
  * operation carries a one-line human-readable summary (for AdmissionReview
@@ -17,6 +19,8 @@
 #include "diag.h"
 
 #define PATCH_SUMMARY_MAX 256
+/* the longest patch text: past it the input is hostile */
+#define PATCH_TEXT_MAX ((size_t)16 * 1024 * 1024)
 
 /* parents remembered at their pointers, and the longest pointer remembered */
 #define PATCH_SEEN_MAX 8
@@ -37,14 +41,23 @@ struct patch {
     /* working copy, owned (borrowed after patch_begin_in_place); what the
      * document looks like after the ops */
     cJSON *doc;
-    /* RFC 6902 array of {"op":"add","path":...,"value":...}, owned */
+    /* RFC 6902 array of {"op":"add","path":...,"value":...}, owned; not
+     * kept after patch_begin_in_place (the text is) */
     cJSON *ops;
+    /* the same ops as compact JSON text, byte for byte what
+     * cJSON_PrintUnformatted(ops) gives, without the closing "]" until
+     * patch_take_text; owned (malloc) */
+    char *text;
+    size_t text_len;
+    size_t text_cap;
     /* one summary line per op, owned, summaries[i] describes ops[i] */
     char **summaries;
     size_t count;
     size_t cap;
     /* doc is the caller's (patch_begin_in_place): patch_free leaves it */
     bool borrowed;
+    /* ops is kept (patch_begin) */
+    bool keep_ops;
     /* parents already checked, filled in turn (seen_next counts up) */
     struct patch_seen seen[PATCH_SEEN_MAX];
     size_t seen_next;
@@ -56,8 +69,9 @@ int patch_begin(struct patch *p, const cJSON *original, struct diag *d);
 
 /* Starts a patch that extends doc itself (borrowed: the caller owns it and
  * lets the patch change it) instead of a copy, for a caller that has no
- * further use for the document as it was. patch_free does not free doc and
- * patch_take_doc gives NULL. -1 when doc is NULL or on allocation failure. */
+ * further use for the document as it was, and that keeps the ops only as
+ * text: p->ops stays NULL. patch_free does not free doc and patch_take_doc
+ * gives NULL. -1 when doc is NULL or on allocation failure. */
 int patch_begin_in_place(struct patch *p, cJSON *doc, struct diag *d);
 
 /* Adds member `key` = value to the object `parent`, which must be a node of
@@ -77,7 +91,13 @@ int patch_append(struct patch *p, cJSON *array, const char *array_ptr,
                  cJSON *value, struct diag *d, const char *summary, ...)
     __attribute__((format(printf, 6, 7)));
 
-/* Detaches the ops array (caller frees with cJSON_Delete). */
+/* Detaches the ops as JSON text, "[...]" ("[]" when there are none),
+ * NUL-terminated, and sets *len to its length (caller frees with free).
+ * NULL when it was taken already or memory ran out. */
+char *patch_take_text(struct patch *p, size_t *len);
+
+/* Detaches the ops array (caller frees with cJSON_Delete); NULL after
+ * patch_begin_in_place. */
 cJSON *patch_take_ops(struct patch *p);
 
 /* Detaches the working copy (caller frees with cJSON_Delete); NULL after

@@ -1,8 +1,6 @@
 #include "admission.h"
 
-#include <float.h>
 #include <limits.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +12,7 @@
 
 #include "diag.h"
 #include "engine.h"
+#include "jsonprint.h"
 #include "rules.h"
 
 /* Longest uid echoed: the API server sends a UUID (36 bytes); anything much
@@ -362,158 +361,22 @@ static void jb_int(struct jbuf *b, long long v)
 }
 
 /* s as a JSON string, escaped exactly as cJSON prints it (so the body is
- * what cJSON_PrintUnformatted would give): \" \\ \b \f \n \r \t, other
- * control characters as \u00xx, everything else as it is. */
+ * what cJSON_PrintUnformatted would give): written into the room there is,
+ * and again once there is room for all of it. */
 static void jb_json_string(struct jbuf *b, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t n = 0;
-    char *o;
+    size_t room, n;
 
-    /* exact size: each escape adds 1 byte, or 5 for \u00xx */
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        n += *p >= 0x20 ? 1 + (*p == '"' || *p == '\\')
-                        : (*p == '\b' || *p == '\f' || *p == '\n' || *p == '\r' || *p == '\t') ? 2 : 6;
-    if (!jb_reserve(b, n + 2))
+    if (b->oom || b->full)
         return;
-    o = b->data + b->len;
-    *o++ = '"';
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        const unsigned char *run = p;
-        unsigned char c;
-
-        /* bytes that need no escape are copied in runs */
-        while (*p >= 0x20 && *p != '"' && *p != '\\')
-            p++;
-        memcpy(o, run, (size_t)(p - run));
-        o += p - run;
-        c = *p;
-        if (!c)
-            break;
-        *o++ = '\\';
-        switch (c) {
-        case '"':
-            *o++ = '"';
-            break;
-        case '\\':
-            *o++ = '\\';
-            break;
-        case '\b':
-            *o++ = 'b';
-            break;
-        case '\f':
-            *o++ = 'f';
-            break;
-        case '\n':
-            *o++ = 'n';
-            break;
-        case '\r':
-            *o++ = 'r';
-            break;
-        case '\t':
-            *o++ = 't';
-            break;
-        default:
-            *o++ = 'u';
-            *o++ = '0';
-            *o++ = '0';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 0xF];
-        }
+    room = b->cap - b->len;
+    n = jsonprint_string(s, room ? b->data + b->len : NULL, room);
+    if (n >= room) {
+        if (!jb_reserve(b, n))
+            return;
+        jsonprint_string(s, b->data + b->len, b->cap - b->len);
     }
-    *o++ = '"';
-    b->len = (size_t)(o - b->data);
-    b->data[b->len] = '\0';
-}
-
-/* A number as cJSON 1.7 prints it: NaN and infinities as null, otherwise
- * "%1.15g", or "%1.17g" when that does not read back to (nearly, by
- * cJSON's own DBL_EPSILON test) the same double. cJSON does this with
- * sprintf and sscanf for every number, which dominated printing a patch;
- * integers below 1e15 (every number the engine writes) print the same
- * digits, and are written directly. */
-static void jb_number(struct jbuf *b, const cJSON *item)
-{
-    double d = item->valuedouble, back, max;
-    char text[32];
-    int n;
-
-    if (isnan(d) || isinf(d)) {
-        JB_LIT(b, "null");
-        return;
-    }
-    /* the range test first: the cast is only defined inside it */
-    if (fabs(d) < 1e15 && d == (double)(long long)d) {
-        if (d == 0 && signbit(d))
-            JB_LIT(b, "-0");
-        else
-            jb_int(b, (long long)d);
-        return;
-    }
-    n = snprintf(text, sizeof(text), "%1.15g", d);
-    back = strtod(text, NULL);
-    max = fabs(back) > fabs(d) ? fabs(back) : fabs(d);
-    if (!(fabs(back - d) <= max * DBL_EPSILON))
-        n = snprintf(text, sizeof(text), "%1.17g", d);
-    jb_put(b, text, (size_t)n);
-}
-
-/* item as compact JSON, byte for byte what cJSON_PrintUnformatted gives.
- * false on a tree cJSON could not print either (a string without text, an
- * unknown type, nesting past cJSON's own limit). */
-static bool jb_json(struct jbuf *b, const cJSON *item, int depth)
-{
-    if (depth > CJSON_NESTING_LIMIT)
-        return false;
-    switch (item->type & 0xFF) {
-    case cJSON_NULL:
-        JB_LIT(b, "null");
-        return true;
-    case cJSON_False:
-        JB_LIT(b, "false");
-        return true;
-    case cJSON_True:
-        JB_LIT(b, "true");
-        return true;
-    case cJSON_Number:
-        jb_number(b, item);
-        return true;
-    case cJSON_Raw:
-        if (!item->valuestring)
-            return false;
-        jb_str(b, item->valuestring);
-        return true;
-    case cJSON_String:
-        if (!item->valuestring)
-            return false;
-        jb_json_string(b, item->valuestring);
-        return true;
-    case cJSON_Array:
-        JB_LIT(b, "[");
-        for (const cJSON *c = item->child; c; c = c->next) {
-            if (c != item->child)
-                JB_LIT(b, ",");
-            if (!jb_json(b, c, depth + 1))
-                return false;
-        }
-        JB_LIT(b, "]");
-        return true;
-    case cJSON_Object:
-        JB_LIT(b, "{");
-        for (const cJSON *c = item->child; c; c = c->next) {
-            if (!c->string)
-                return false;
-            if (c != item->child)
-                JB_LIT(b, ",");
-            jb_json_string(b, c->string);
-            JB_LIT(b, ":");
-            if (!jb_json(b, c, depth + 1))
-                return false;
-        }
-        JB_LIT(b, "}");
-        return true;
-    }
-    return false;
+    b->len += n;
 }
 
 /* Hands the finished buffer to out as the body, after the closing "\n". */
@@ -708,14 +571,15 @@ static void name_from_object(struct admission_outcome *out, const cJSON *object)
  * cJSON_PrintUnformatted would print it. patch_json (the ops as JSON text,
  * may be NULL), the warnings and message are borrowed. status_code 0 =
  * allowed. */
-static int respond(struct admission_outcome *out, const struct envelope *env, const struct jbuf *patch_json,
-                   const struct warnings *w, int status_code, const char *reason, const char *message)
+static int respond(struct admission_outcome *out, const struct envelope *env, const char *patch_json,
+                   size_t patch_len, const struct warnings *w, int status_code, const char *reason,
+                   const char *message)
 {
     struct jbuf b = {0};
     size_t estimate = 256 + strlen(env->uid) + (message ? strlen(message) : 0);
 
     if (patch_json)
-        estimate += (patch_json->len + 2) / 3 * 4;
+        estimate += (patch_len + 2) / 3 * 4;
     if (w)
         estimate += w->used + 8 * w->stored + 160;
     if (!jb_reserve(&b, estimate))
@@ -729,7 +593,7 @@ static int respond(struct admission_outcome *out, const struct envelope *env, co
     else
         JB_LIT(&b, ",\"allowed\":false");
     if (patch_json) {
-        size_t n = patch_json->len, room = (n + 2) / 3 * 4;
+        size_t n = patch_len, room = (n + 2) / 3 * 4;
         int written;
         if (n > (size_t)INT_MAX / 4 * 3 - 3)
             goto fail;
@@ -737,7 +601,7 @@ static int respond(struct admission_outcome *out, const struct envelope *env, co
         /* base64 straight into the body: its alphabet needs no escaping */
         if (!jb_reserve(&b, room))
             goto fail;
-        written = EVP_EncodeBlock((unsigned char *)b.data + b.len, (const unsigned char *)patch_json->data,
+        written = EVP_EncodeBlock((unsigned char *)b.data + b.len, (const unsigned char *)patch_json,
                                   (int)n);
         if (written < 0)
             goto fail;
@@ -789,7 +653,7 @@ static int deny_malformed(struct admission_outcome *out, const struct envelope *
 
     out->decision = DECISION_DENIED;
     snprintf(message, sizeof(message), "django-admission: %s", diag_format(d, where, sizeof(where)));
-    return respond(out, env, NULL, NULL, 400, "BadRequest", message);
+    return respond(out, env, NULL, 0, NULL, 400, "BadRequest", message);
 }
 
 /* The mutating answer for a selected Deployment. */
@@ -798,7 +662,6 @@ static int review_mutate(const struct policy *p, const struct envelope *env,
 {
     struct mutation m = {0};
     struct warnings *w = NULL;
-    struct jbuf ops = {0};
     struct diag d;
     int rc = -1;
 
@@ -808,23 +671,20 @@ static int review_mutate(const struct policy *p, const struct envelope *env,
         return deny_malformed(out, env, &d);
     }
     out->decision = DECISION_ALLOWED;
-    out->patch_ops = (size_t)cJSON_GetArraySize(m.ops);
+    out->patch_ops = m.count;
     if (out->patch_ops == 0) {
-        rc = respond(out, env, NULL, NULL, 0, NULL, NULL);
+        rc = respond(out, env, NULL, 0, NULL, 0, NULL, NULL);
         goto out;
     }
-    if (!jb_json(&ops, m.ops, 0) || ops.oom)
-        goto out;
     w = malloc(sizeof(*w));
     if (!w)
         goto out;
     w->used = w->stored = w->total = 0;
     for (size_t i = 0; i < m.count; i++)
         warnings_add(w, "django-admission: ", m.summaries[i], (char *)NULL);
-    rc = respond(out, env, &ops, w, 0, NULL, NULL);
+    rc = respond(out, env, m.ops_json, m.ops_json_len, w, 0, NULL, NULL);
 out:
     free(w);
-    free(ops.data);
     mutation_free(&m);
     return rc;
 }
@@ -929,14 +789,14 @@ static int judge(const struct envelope *env, const char *what, struct admission_
     collect_warnings(&out->findings, w);
     if (findings_count_action(&out->findings, RULE_ENFORCE) == 0) {
         out->decision = DECISION_ALLOWED;
-        rc = respond(out, env, NULL, w, 0, NULL, NULL);
+        rc = respond(out, env, NULL, 0, w, 0, NULL, NULL);
         goto out;
     }
     out->decision = DECISION_DENIED;
     deny_message(&out->findings, what, out, &t);
     if (t.oom || t.full || !t.data)
         goto out;
-    rc = respond(out, env, NULL, w, 403, "Forbidden", t.data);
+    rc = respond(out, env, NULL, 0, w, 403, "Forbidden", t.data);
 out:
     free(t.data);
     free(w);
@@ -963,12 +823,12 @@ static int review_scale(const struct policy *p, enum admission_mode mode, const 
     bool selected = false;
 
     if (mode == ADMISSION_MUTATE)
-        return respond(out, env, NULL, NULL, 0, NULL, NULL);
+        return respond(out, env, NULL, 0, NULL, 0, NULL, NULL);
     diag_clear(&d);
     if (engine_validate_scale(p, env->object, &selected, &out->findings, &d) < 0)
         return deny_malformed(out, env, &d);
     if (!selected)
-        return respond(out, env, NULL, NULL, 0, NULL, NULL);
+        return respond(out, env, NULL, 0, NULL, 0, NULL, NULL);
     return judge(env, "scaling of Deployment", out);
 }
 
@@ -1010,7 +870,7 @@ int admission_review(const struct policy *p, enum admission_mode mode, const cha
 
     out->http_status = 200;
     if (strcmp(env.operation, "CREATE") != 0 && strcmp(env.operation, "UPDATE") != 0) {
-        rc = respond(out, &env, NULL, NULL, 0, NULL, NULL);
+        rc = respond(out, &env, NULL, 0, NULL, 0, NULL, NULL);
         goto out;
     }
     if (env.is_scale) {
@@ -1022,7 +882,7 @@ int admission_review(const struct policy *p, enum admission_mode mode, const cha
         goto out;
     }
     if (env.other_subresource || !env.is_deployment) {
-        rc = respond(out, &env, NULL, NULL, 0, NULL, NULL);
+        rc = respond(out, &env, NULL, 0, NULL, 0, NULL, NULL);
         goto out;
     }
     if (!cJSON_IsObject(env.object)) {
@@ -1031,7 +891,7 @@ int admission_review(const struct policy *p, enum admission_mode mode, const cha
     }
     name_from_object(out, env.object);
     if (!engine_selects(p, env.object)) {
-        rc = respond(out, &env, NULL, NULL, 0, NULL, NULL);
+        rc = respond(out, &env, NULL, 0, NULL, 0, NULL, NULL);
         goto out;
     }
     rc = mode == ADMISSION_VALIDATE ? review_validate(p, &env, out) : review_mutate(p, &env, out);

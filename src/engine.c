@@ -334,6 +334,7 @@ static int mutate_run(const struct policy *p, const struct views *v, const bool 
     }
 
     out->ops = patch_take_ops(pt);
+    out->ops_json = patch_take_text(pt, &out->ops_json_len);
     out->result = patch_take_doc(pt);
     /* the summaries pass to the mutation as they are */
     out->summaries = pt->summaries;
@@ -342,7 +343,7 @@ static int mutate_run(const struct policy *p, const struct views *v, const bool 
     pt->count = 0;
     pt->cap = 0;
     patch_free(pt);
-    if (!out->ops) {
+    if (!out->ops_json) {
         mutation_free(out);
         return diag_set(d, NULL, "out of memory finishing the patch");
     }
@@ -369,7 +370,7 @@ int engine_mutate(const struct policy *p, const cJSON *object, struct mutation *
         return -1;
     if (mutate_run(p, &v, exempt, &pt, out, d) != 0)
         return -1;
-    if (!out->result) {
+    if (!out->result || !out->ops) {
         mutation_free(out);
         return diag_set(d, NULL, "out of memory finishing the patch");
     }
@@ -400,6 +401,7 @@ void mutation_free(struct mutation *m)
         return;
     cJSON_Delete(m->result);
     cJSON_Delete(m->ops);
+    free(m->ops_json);
     for (size_t i = 0; i < m->count; i++)
         free(m->summaries[i]);
     free(m->summaries);

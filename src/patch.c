@@ -6,11 +6,105 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonprint.h"
 #include "jsonptr.h"
 
 /* hard ceiling on recorded operations: a policy adds a few dozen at most,
  * so reaching it means the input is hostile, not that we need more room */
 #define PATCH_OPS_MAX 4096
+
+/* the first size of the patch text: a Deployment's patch fits */
+#define TEXT_FIRST 4096
+
+/* Starts the text with "[". 0 or -1. */
+static int text_start(struct patch *p)
+{
+    p->text = malloc(TEXT_FIRST);
+    if (!p->text)
+        return -1;
+    p->text_cap = TEXT_FIRST;
+    p->text[0] = '[';
+    p->text[1] = '\0';
+    p->text_len = 1;
+    return 0;
+}
+
+/* Makes room for n more bytes of text and a NUL: 0, -1 when memory ran
+ * out, -2 past PATCH_TEXT_MAX. */
+static int text_reserve(struct patch *p, size_t n)
+{
+    size_t cap = p->text_cap;
+    char *grown;
+
+    if (cap - p->text_len > n)
+        return 0;
+    if (n >= PATCH_TEXT_MAX - p->text_len)
+        return -2;
+    while (cap - p->text_len <= n)
+        cap *= 2;
+    grown = realloc(p->text, cap);
+    if (!grown)
+        return -1;
+    p->text = grown;
+    p->text_cap = cap;
+    return 0;
+}
+
+static int text_put(struct patch *p, const char *s, size_t n)
+{
+    int rc = text_reserve(p, n);
+
+    if (rc != 0)
+        return rc;
+    memcpy(p->text + p->text_len, s, n);
+    p->text_len += n;
+    p->text[p->text_len] = '\0';
+    return 0;
+}
+
+#define TEXT_LIT(p, lit) text_put((p), (lit), sizeof(lit) - 1)
+
+/* Appends value, or the string s when value is NULL, as JSON: printed into
+ * the room there is, and again once there is room for all of it. 0, -1
+ * (memory, or a value cJSON cannot print), -2 past PATCH_TEXT_MAX. */
+static int text_json(struct patch *p, const cJSON *value, const char *s)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        size_t room = p->text_cap - p->text_len, n;
+        int rc;
+
+        if (value) {
+            if (jsonprint(value, p->text + p->text_len, room, &n) != 0)
+                return -1;
+        } else {
+            n = jsonprint_string(s, p->text + p->text_len, room);
+        }
+        if (n < room) {
+            p->text_len += n;
+            return 0;
+        }
+        rc = text_reserve(p, n);
+        if (rc != 0)
+            return rc;
+    }
+    return -1;
+}
+
+/* Appends {"op":"add","path":path,"value":value} (after "," unless it is
+ * the first), as cJSON_PrintUnformatted prints an op made by make_op. On
+ * failure the text may hold part of it: the caller cuts it back. */
+static int text_op(struct patch *p, const char *path, const cJSON *value)
+{
+    int rc;
+
+    if (p->count && (rc = TEXT_LIT(p, ",")) != 0)
+        return rc;
+    if ((rc = TEXT_LIT(p, "{\"op\":\"add\",\"path\":")) != 0 ||
+        (rc = text_json(p, NULL, path)) != 0 || (rc = TEXT_LIT(p, ",\"value\":")) != 0 ||
+        (rc = text_json(p, value, NULL)) != 0)
+        return rc;
+    return TEXT_LIT(p, "}");
+}
 
 /* see patch.h */
 int patch_begin(struct patch *p, const cJSON *original, struct diag *d)
@@ -18,9 +112,10 @@ int patch_begin(struct patch *p, const cJSON *original, struct diag *d)
     memset(p, 0, sizeof(*p));
     if (!original)
         return diag_set(d, "", "no document to patch");
+    p->keep_ops = true;
     p->doc = cJSON_Duplicate(original, 1);
     p->ops = cJSON_CreateArray();
-    if (!p->doc || !p->ops) {
+    if (!p->doc || !p->ops || text_start(p) != 0) {
         patch_free(p);
         return diag_set(d, "", "out of memory starting a patch");
     }
@@ -33,8 +128,7 @@ int patch_begin_in_place(struct patch *p, cJSON *doc, struct diag *d)
     memset(p, 0, sizeof(*p));
     if (!doc)
         return diag_set(d, "", "no document to patch");
-    p->ops = cJSON_CreateArray();
-    if (!p->ops)
+    if (text_start(p) != 0)
         return diag_set(d, "", "out of memory starting a patch");
     p->doc = doc;
     p->borrowed = true;
@@ -171,17 +265,17 @@ static int record(struct patch *p, cJSON *node, const char *node_ptr, const char
                   cJSON *value, struct diag *d, const char *fmt, va_list ap)
 {
     char path[JSONPTR_MAX];
-    size_t len;
+    size_t len, mark = p->text_len;
     cJSON *op = NULL;
     char *summary = NULL;
-    int added = 0;
+    int added = 0, rc;
     const char *where = node_ptr ? node_ptr : "";
 
     if (!value) {
         diag_set(d, where, "patch: no value to add");
         goto fail;
     }
-    if (!p->doc || !p->ops) {
+    if (!p->doc || !p->text || (p->keep_ops && !p->ops)) {
         diag_set(d, where, "patch: document or operations already taken");
         goto fail;
     }
@@ -227,9 +321,16 @@ static int record(struct patch *p, cJSON *node, const char *node_ptr, const char
         goto fail;
     }
 
-    op = make_op(path, value);
+    /* the value as it is now: later ops may add below it */
+    rc = text_op(p, path, value);
+    if (rc == -2) {
+        diag_set(d, path, "patch: longer than %zu bytes", PATCH_TEXT_MAX);
+        goto fail;
+    }
+    if (p->keep_ops)
+        op = make_op(path, value);
     summary = make_summary(path, fmt, ap);
-    if (!op || !summary || reserve_summary(p) < 0) {
+    if (rc != 0 || (p->keep_ops && !op) || !summary || reserve_summary(p) < 0) {
         diag_set(d, path, "out of memory recording a patch operation");
         goto fail;
     }
@@ -241,7 +342,7 @@ static int record(struct patch *p, cJSON *node, const char *node_ptr, const char
         diag_set(d, path, "out of memory applying a patch operation");
         goto fail;
     }
-    if (!cJSON_AddItemToArray(p->ops, op)) {
+    if (op && !cJSON_AddItemToArray(p->ops, op)) {
         /* undo the add so doc and ops stay in step */
         cJSON_DetachItemViaPointer(node, value);
         diag_set(d, path, "out of memory recording a patch operation");
@@ -251,6 +352,11 @@ static int record(struct patch *p, cJSON *node, const char *node_ptr, const char
     return 0;
 
 fail:
+    /* the text as it was before this op */
+    if (p->text) {
+        p->text_len = mark;
+        p->text[mark] = '\0';
+    }
     cJSON_Delete(value);
     cJSON_Delete(op);
     free(summary);
@@ -289,6 +395,22 @@ int patch_append(struct patch *p, cJSON *array, const char *array_ptr,
 }
 
 /* see patch.h */
+char *patch_take_text(struct patch *p, size_t *len)
+{
+    char *text = p->text;
+
+    *len = 0;
+    if (!text || TEXT_LIT(p, "]") != 0)
+        return NULL;
+    text = p->text;
+    *len = p->text_len;
+    p->text = NULL;
+    p->text_len = 0;
+    p->text_cap = 0;
+    return text;
+}
+
+/* see patch.h */
 cJSON *patch_take_ops(struct patch *p)
 {
     cJSON *ops = p->ops;
@@ -314,6 +436,7 @@ void patch_free(struct patch *p)
     if (!p->borrowed)
         cJSON_Delete(p->doc);
     cJSON_Delete(p->ops);
+    free(p->text);
     for (i = 0; i < p->count; i++)
         free(p->summaries[i]);
     free(p->summaries);

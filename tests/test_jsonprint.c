@@ -83,6 +83,10 @@ static const char *const documents[] = {
     "{\"httpGet\":{\"path\":\"/health/live/\",\"port\":8000},\"initialDelaySeconds\":30}",
     "[0.5,1,{\"x\":[1e300,-0]}]",
     "{\"\\u00e9\\n\":\"\\t\"}",
+    /* from admission's own writer, which jsonprint replaced */
+    "4294967296", "-1.25", "1e-300", "1e16", "9007199254740993", "-0.5", "1e-5", "100000", "12.0",
+    "\"\\u00e9\\ud83d\\ude00\"", "[[],{},[[[]]]]",
+    "{\"a\":1,\"a\":2,\"\":{\"~1/\":[null,true,false]}}",
 };
 
 static void test_documents(void **state)
@@ -103,7 +107,8 @@ static void test_documents(void **state)
 static void test_built_values(void **state)
 {
     const double numbers[] = {NAN, INFINITY, -INFINITY, DBL_MAX, -DBL_MIN, 1e15 - 1, 0.0,
-                              -0.0, (double)INT_MAX + 1, (double)LLONG_MAX};
+                              -0.0, (double)INT_MAX + 1, (double)LLONG_MAX, 1.0 / 3.0,
+                              0.30000000000000004, 1e21, 1e-7};
     cJSON *item, *obj;
     size_t len;
     char out[8];

@@ -43,6 +43,21 @@ static void assert_json(const cJSON *item, const char *want)
     cJSON_free(got);
 }
 
+/* The text recorded so far is the ops array as cJSON prints it, but for
+ * the closing "]" that patch_take_text adds. */
+static void assert_text_is_ops(const struct patch *p)
+{
+    char *printed = cJSON_PrintUnformatted(p->ops);
+
+    assert_non_null(printed);
+    assert_non_null(p->text);
+    assert_int_equal(strlen(printed), p->text_len + 1);
+    assert_memory_equal(printed, p->text, p->text_len);
+    assert_int_equal(printed[p->text_len], ']');
+    assert_int_equal(p->text[p->text_len], '\0');
+    cJSON_free(printed);
+}
+
 static cJSON *node(struct patch *p, const char *ptr)
 {
     cJSON *n = jsonptr_get(p->doc, ptr);
@@ -74,6 +89,8 @@ static void test_begin_in_place(void **state)
     cJSON *doc = parse("{\"a\":{}}");
     struct patch p;
     struct diag d;
+    char *text;
+    size_t len;
 
     (void)state;
     diag_clear(&d);
@@ -87,12 +104,26 @@ static void test_begin_in_place(void **state)
                                       NULL),
                      0);
     assert_json(doc, "{\"a\":{\"b\":{\"c\":1}}}");
-    assert_json(p.ops, "[{\"op\":\"add\",\"path\":\"/a/b\",\"value\":{\"c\":1}}]");
+    /* the ops only as text */
+    assert_null(p.ops);
+    assert_null(patch_take_ops(&p));
+    assert_int_equal(patch_add_member(&p, node(&p, "/a/b"), "/a/b", "d", parse("[1.5,\"\\n\"]"), &d,
+                                      NULL),
+                     0);
+    text = patch_take_text(&p, &len);
+    assert_non_null(text);
+    assert_string_equal(text, "[{\"op\":\"add\",\"path\":\"/a/b\",\"value\":{\"c\":1}},"
+                              "{\"op\":\"add\",\"path\":\"/a/b/d\",\"value\":[1.5,\"\\n\"]}]");
+    assert_int_equal(len, strlen(text));
+    free(text);
+    /* taken: nothing more is recorded */
+    assert_null(patch_take_text(&p, &len));
+    assert_int_equal(patch_add_member(&p, doc, "", "e", cJSON_CreateNull(), &d, NULL), -1);
     assert_null(patch_take_doc(&p));
     patch_free(&p);
     patch_free(&p);
     /* still the caller's, still whole */
-    assert_json(doc, "{\"a\":{\"b\":{\"c\":1}}}");
+    assert_json(doc, "{\"a\":{\"b\":{\"c\":1,\"d\":[1.5,\"\\n\"]}}}");
     cJSON_Delete(doc);
 }
 
@@ -153,6 +184,7 @@ static void test_parent_lookup(void **state)
     assert_int_equal(patch_add_member(&p, a, deep, "end2", cJSON_CreateNull(), &d, NULL), -1);
     assert_int_equal(p.count, 4 + 22 + 21);
     assert_int_equal(cJSON_GetArraySize(p.ops), (int)p.count);
+    assert_text_is_ops(&p);
     patch_free(&p);
     cJSON_Delete(orig);
 }
@@ -351,6 +383,7 @@ static void test_failures_table(void **state)
         /* nothing recorded, nothing changed */
         assert_int_equal(p.count, 0);
         assert_int_equal(cJSON_GetArraySize(p.ops), 0);
+        assert_text_is_ops(&p);
         /* by text: cJSON_Compare cannot see duplicate keys as equal */
         assert_json(p.doc, f->doc);
         patch_free(&p);
@@ -678,6 +711,7 @@ static void test_oracle_python_jsonpatch(void **state)
                      0);
     assert_int_equal(p.count, 11);
 
+    assert_text_is_ops(&p);
     result = python_apply(orig, p.ops, err, sizeof(err));
     if (!result)
         fail_msg("oracle: %s", err);

@@ -169,6 +169,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     b = cJSON_PrintUnformatted(p.doc);
     if (a && b)
         check(strcmp(a, b) == 0);
+    /* the text form is the array as cJSON prints it */
+    cJSON_free(a);
+    cJSON_free(b);
+    a = cJSON_PrintUnformatted(p.ops);
+    {
+        size_t len;
+        char *text = patch_take_text(&p, &len);
+
+        if (a && text)
+            check(strcmp(a, text) == 0 && len == strlen(text));
+        free(text);
+    }
+    b = NULL;
 
 done:
     cJSON_free(a);
