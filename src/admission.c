@@ -12,6 +12,7 @@
 
 #include "diag.h"
 #include "engine.h"
+#include "jsonget.h"
 #include "jsonprint.h"
 #include "rules.h"
 
@@ -105,7 +106,10 @@ void admission_outcome_free(struct admission_outcome *out)
 
 static void copy_field(char dst[ADMISSION_FIELD_MAX], const char *src)
 {
-    snprintf(dst, ADMISSION_FIELD_MAX, "%s", src ? src : "");
+    size_t n = src ? strnlen(src, ADMISSION_FIELD_MAX - 1) : 0;
+
+    memcpy(dst, src ? src : "", n);
+    dst[n] = '\0';
 }
 
 static const char *type_name(const cJSON *item)
@@ -125,7 +129,7 @@ static const char *type_name(const cJSON *item)
 
 static const char *string_member(const cJSON *obj, const char *key)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    const cJSON *item = jsonget(obj, key);
 
     return cJSON_IsString(item) ? item->valuestring : NULL;
 }
@@ -192,10 +196,10 @@ static void clean_feed(struct cleaner *c, const char *src)
         const unsigned char *ch = s + i;
         unsigned char repl = 0;
         size_t k, outk, run = 0;
+        size_t limit = n - i < ADMISSION_WARNING_MAX - c->len ? n - i : ADMISSION_WARNING_MAX - c->len;
 
-        /* printable ASCII, the common case, is copied in runs */
-        while (i + run < n && s[i + run] >= 0x20 && s[i + run] < 0x7F &&
-               c->len + run < ADMISSION_WARNING_MAX)
+        /* printable ASCII (0x20-0x7E), the common case, is copied in runs */
+        while (run < limit && (unsigned char)(ch[run] - 0x20) < 0x5F)
             run++;
         if (run) {
             /* every byte of the run ends a character */
@@ -442,7 +446,7 @@ static const char *duplicate_key(const cJSON *obj)
  * sets *value to the string (NULL otherwise). */
 static bool optional_string(const cJSON *request, const char *key, const char **value)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(request, key);
+    const cJSON *item = jsonget(request, key);
 
     *value = NULL;
     if (!item || cJSON_IsNull(item))
@@ -483,7 +487,7 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct admissi
     kind_name = string_member(root, "kind");
     if (!kind_name || strcmp(kind_name, "AdmissionReview") != 0)
         REJECT("kind must be AdmissionReview");
-    request = cJSON_GetObjectItemCaseSensitive(root, "request");
+    request = jsonget(root, "request");
     if (!request || cJSON_IsNull(request))
         REJECT("request is missing");
     if (!cJSON_IsObject(request))
@@ -491,7 +495,7 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct admissi
     if ((dup = duplicate_key(request)))
         REJECT("request has the key \"%.64s\" twice", dup);
 
-    uid = cJSON_GetObjectItemCaseSensitive(request, "uid");
+    uid = jsonget(request, "uid");
     if (!cJSON_IsString(uid))
         REJECT("request.uid is missing or not a string");
     uid_len = strlen(uid->valuestring);
@@ -503,7 +507,7 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct admissi
         REJECT("request.uid is not valid UTF-8");
     copy_field(out->uid, uid->valuestring);
 
-    kind = cJSON_GetObjectItemCaseSensitive(request, "kind");
+    kind = jsonget(request, "kind");
     if (!cJSON_IsObject(kind))
         REJECT("request.kind is missing or not an object");
     if (!optional_string(kind, "group", &group))
@@ -518,7 +522,7 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct admissi
         REJECT("request.operation is missing or not a string");
     copy_field(out->operation, env->operation);
 
-    dry_run = cJSON_GetObjectItemCaseSensitive(request, "dryRun");
+    dry_run = jsonget(request, "dryRun");
     if (dry_run && !cJSON_IsNull(dry_run) && !cJSON_IsBool(dry_run))
         REJECT("request.dryRun is not a boolean");
     out->dry_run = cJSON_IsTrue(dry_run);
@@ -533,7 +537,7 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct admissi
     copy_field(out->namespace_, ns);
 
     res_group = res_name = NULL;
-    resource = cJSON_GetObjectItemCaseSensitive(request, "resource");
+    resource = jsonget(request, "resource");
     if (resource && !cJSON_IsNull(resource)) {
         if (!cJSON_IsObject(resource))
             REJECT("request.resource is not an object");
@@ -546,7 +550,7 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct admissi
 
     env->api_version = api;
     env->uid = uid->valuestring;
-    env->object = cJSON_GetObjectItemCaseSensitive(request, "object");
+    env->object = jsonget(request, "object");
     env->is_deployment = group && strcmp(group, "apps") == 0 && strcmp(kind_name, "Deployment") == 0;
     env->is_scale = sub && strcmp(sub, "scale") == 0 && res_group && strcmp(res_group, "apps") == 0 &&
                     res_name && strcmp(res_name, "deployments") == 0;
@@ -562,7 +566,7 @@ static void name_from_object(struct admission_outcome *out, const cJSON *object)
 
     if (out->name[0])
         return;
-    name = string_member(cJSON_GetObjectItemCaseSensitive(object, "metadata"), "name");
+    name = string_member(jsonget(object, "metadata"), "name");
     copy_field(out->name, name);
 }
 

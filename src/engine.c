@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonget.h"
 #include "jsonptr.h"
 #include "patch.h"
 #include "rules.h"
@@ -48,7 +49,7 @@ static int child_ptr(struct jsonptr *out, const char *base, const char *key, str
 static int optional_object(const cJSON *parent, const char *base, const char *key,
                            const char *what, const cJSON **out, struct diag *d)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(parent, key);
+    const cJSON *item = jsonget(parent, key);
     struct jsonptr ptr;
 
     if (out)
@@ -63,7 +64,7 @@ static int optional_object(const cJSON *parent, const char *base, const char *ke
 static int optional_array(const cJSON *parent, const char *base, const char *key,
                           const char *what, struct diag *d)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(parent, key);
+    const cJSON *item = jsonget(parent, key);
     struct jsonptr ptr;
 
     if (!item || cJSON_IsArray(item))
@@ -105,7 +106,7 @@ static int check_metadata(const cJSON *parent, const char *base, const char *wha
     if (optional_object(meta, ptr.text, "labels", "labels", NULL, d) != 0 ||
         optional_object(meta, ptr.text, "annotations", "annotations", &annotations, d) != 0)
         return -1;
-    exempt = exemptions ? cJSON_GetObjectItemCaseSensitive(annotations, ENGINE_EXEMPT_ANNOTATION)
+    exempt = exemptions ? jsonget(annotations, ENGINE_EXEMPT_ANNOTATION)
                         : NULL;
     if (!exempt || cJSON_IsString(exempt))
         return 0;
@@ -182,7 +183,7 @@ static int engine_structure(const struct policy *p, const cJSON *object, struct 
                         d) != 0)
         return -1;
 
-    containers = cJSON_GetObjectItemCaseSensitive(pod, "containers");
+    containers = jsonget(pod, "containers");
     if (!containers)
         return diag_set(d, "/spec/template/spec/containers", "containers is required");
     if (!cJSON_IsArray(containers))
@@ -194,14 +195,14 @@ static int engine_structure(const struct policy *p, const cJSON *object, struct 
     if (check_container_list(containers, "/spec/template/spec/containers", d) != 0)
         return -1;
 
-    inits = cJSON_GetObjectItemCaseSensitive(pod, "initContainers");
+    inits = jsonget(pod, "initContainers");
     if (inits && !cJSON_IsArray(inits))
         return diag_set(d, "/spec/template/spec/initContainers",
                         "initContainers must be a list of containers, got %s", type_name(inits));
     if (inits && check_container_list(inits, "/spec/template/spec/initContainers", d) != 0)
         return -1;
 
-    volumes = cJSON_GetObjectItemCaseSensitive(pod, "volumes");
+    volumes = jsonget(pod, "volumes");
     if (volumes && !cJSON_IsArray(volumes))
         return diag_set(d, "/spec/template/spec/volumes", "volumes must be a list, got %s",
                         type_name(volumes));
@@ -220,7 +221,7 @@ static int engine_structure(const struct policy *p, const cJSON *object, struct 
     v->main_index = 0;
     i = 0;
     cJSON_ArrayForEach(c, containers) {
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(c, "name");
+        const cJSON *name = jsonget(c, "name");
         if (p->main_container[0] && cJSON_IsString(name) &&
             strcmp(name->valuestring, p->main_container) == 0) {
             v->main_index = i;
@@ -241,9 +242,9 @@ static int engine_structure(const struct policy *p, const cJSON *object, struct 
 static void engine_exemptions(const struct policy *p, const cJSON *object, bool exempt[RULE_COUNT],
                               struct findings *f)
 {
-    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(object, "metadata");
-    const cJSON *ann = cJSON_GetObjectItemCaseSensitive(meta, "annotations");
-    const cJSON *list = cJSON_GetObjectItemCaseSensitive(ann, ENGINE_EXEMPT_ANNOTATION);
+    const cJSON *meta = jsonget(object, "metadata");
+    const cJSON *ann = jsonget(meta, "annotations");
+    const cJSON *list = jsonget(ann, ENGINE_EXEMPT_ANNOTATION);
     const char *s;
 
     memset(exempt, 0, sizeof(bool) * RULE_COUNT);
@@ -279,8 +280,8 @@ static void engine_exemptions(const struct policy *p, const cJSON *object, bool 
 /* see engine.h */
 bool engine_selects(const struct policy *p, const cJSON *object)
 {
-    const cJSON *api = cJSON_GetObjectItemCaseSensitive(object, "apiVersion");
-    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(object, "kind");
+    const cJSON *api = jsonget(object, "apiVersion");
+    const cJSON *kind = jsonget(object, "kind");
     const cJSON *meta, *spec, *tmpl, *tmeta;
 
     if (!cJSON_IsObject(object) || !cJSON_IsString(api) || !cJSON_IsString(kind) ||
@@ -288,16 +289,16 @@ bool engine_selects(const struct policy *p, const cJSON *object)
         return false;
     /* labels that are absent (or not an object) are no labels: a selector
      * of only DoesNotExist / NotIn terms, or the empty one, still matches */
-    meta = cJSON_GetObjectItemCaseSensitive(object, "metadata");
+    meta = jsonget(object, "metadata");
     if (selector_matches(&p->selector,
-                         cJSON_IsObject(meta) ? cJSON_GetObjectItemCaseSensitive(meta, "labels")
+                         cJSON_IsObject(meta) ? jsonget(meta, "labels")
                                               : NULL))
         return true;
-    spec = cJSON_GetObjectItemCaseSensitive(object, "spec");
-    tmpl = cJSON_IsObject(spec) ? cJSON_GetObjectItemCaseSensitive(spec, "template") : NULL;
-    tmeta = cJSON_IsObject(tmpl) ? cJSON_GetObjectItemCaseSensitive(tmpl, "metadata") : NULL;
+    spec = jsonget(object, "spec");
+    tmpl = cJSON_IsObject(spec) ? jsonget(spec, "template") : NULL;
+    tmeta = cJSON_IsObject(tmpl) ? jsonget(tmpl, "metadata") : NULL;
     return selector_matches(&p->selector, cJSON_IsObject(tmeta)
-                                              ? cJSON_GetObjectItemCaseSensitive(tmeta, "labels")
+                                              ? jsonget(tmeta, "labels")
                                               : NULL);
 }
 
@@ -312,12 +313,12 @@ static int mutate_run(const struct policy *p, const struct views *v, const bool 
     cJSON *tmpl;
 
     /* the same views, in the working copy the mutate functions extend */
-    tmpl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pt->doc, "spec"),
+    tmpl = jsonget(jsonget(pt->doc, "spec"),
                                             "template");
     ctx.policy = p;
     ctx.object = pt->doc;
-    ctx.pod_spec = cJSON_GetObjectItemCaseSensitive(tmpl, "spec");
-    ctx.containers = cJSON_GetObjectItemCaseSensitive(ctx.pod_spec, "containers");
+    ctx.pod_spec = jsonget(tmpl, "spec");
+    ctx.containers = jsonget(ctx.pod_spec, "containers");
     ctx.main_index = v->main_index;
     ctx.patch = pt;
     if (!cJSON_IsObject(ctx.pod_spec) || !cJSON_IsArray(ctx.containers)) {
@@ -475,7 +476,7 @@ int engine_validate_scale(const struct policy *p, const cJSON *scale, bool *sele
         optional_object(scale, "", "status", "status", &status, d) != 0)
         return -1;
     /* autoscaling/v1 Scale: an absent spec.replicas is 0 (omitempty) */
-    replicas = cJSON_GetObjectItemCaseSensitive(spec, "replicas");
+    replicas = jsonget(spec, "replicas");
     if (replicas) {
         if (!cJSON_IsNumber(replicas))
             return diag_set(d, "/spec/replicas", "replicas must be an integer, got %s",
@@ -487,7 +488,7 @@ int engine_validate_scale(const struct policy *p, const cJSON *scale, bool *sele
         count = (long long)n;
     }
 
-    text = cJSON_GetObjectItemCaseSensitive(status, "selector");
+    text = jsonget(status, "selector");
     if (text && !cJSON_IsString(text))
         return diag_set(d, "/status/selector", "status.selector must be a string, got %s",
                         type_name(text));

@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Bytes a JSON string from cJSON does not carry as they are: 1 for the
@@ -39,20 +40,44 @@ static void put_char(struct writer *w, char c)
     w->len++;
 }
 
+/* How many bytes from p[0..n) need no escape: eight at a time while no
+ * byte of the word is below 0x20, '"' or '\\' (the word tests have no
+ * false negatives; a word that may hold one is read byte by byte). */
+static size_t plain_run(const unsigned char *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    size_t i = 0;
+
+    for (; n - i >= 8; i += 8) {
+        uint64_t x, quote, backslash;
+
+        memcpy(&x, p + i, 8);
+        quote = x ^ (ones * '"');
+        backslash = x ^ (ones * '\\');
+        if (((x - ones * 0x20) & ~x & highs) || ((quote - ones) & ~quote & highs) ||
+            ((backslash - ones) & ~backslash & highs))
+            break;
+    }
+    while (i < n && !needs_escape[p[i]])
+        i++;
+    return i;
+}
+
 static void put_string(struct writer *w, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
 
     put_char(w, '"');
     for (;;) {
-        const unsigned char *run = p;
+        size_t run = plain_run(p, n);
         char esc[6] = {'\\', 'u', '0', '0', 0, 0};
 
-        while (!needs_escape[*p])
-            p++;
-        put(w, (const char *)run, (size_t)(p - run));
-        if (!*p)
+        put(w, (const char *)p, run);
+        p += run;
+        n -= run;
+        if (!n)
             break;
         switch (*p) {
         case '"':
@@ -79,10 +104,12 @@ static void put_string(struct writer *w, const char *s)
             esc[5] = hex[*p & 0xF];
             put(w, esc, 6);
             p++;
+            n--;
             continue;
         }
         put(w, esc, 2);
         p++;
+        n--;
     }
     put_char(w, '"');
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonget.h"
 #include "jsonprint.h"
 #include "jsonptr.h"
 #include "patch.h"
@@ -162,7 +163,7 @@ static int append(struct patch *pt, cJSON *array, const char *array_ptr, cJSON *
 
 static cJSON *get(const cJSON *object, const char *key)
 {
-    return cJSON_IsObject(object) ? cJSON_GetObjectItemCaseSensitive(object, key) : NULL;
+    return cJSON_IsObject(object) ? jsonget(object, key) : NULL;
 }
 
 /* Adds key = value to o. Takes value in every case; false on failure. */
@@ -281,7 +282,7 @@ static int merge_add(struct patch *pt, cJSON *node, const struct jsonptr *ptr, c
         }
         memcpy(key, w->string, key_len + 1);
         member_path(path, rel, key);
-        have = cJSON_GetObjectItemCaseSensitive(node, key);
+        have = jsonget(node, key);
         if (!have) {
             struct text line;
 
@@ -294,8 +295,11 @@ static int merge_add(struct patch *pt, cJSON *node, const struct jsonptr *ptr, c
             }
             rc = add_member(pt, node, ptr->text, key, w, d, &line);
         } else if (cJSON_IsObject(have) && cJSON_IsObject(w)) {
-            struct jsonptr child = *ptr;
+            struct jsonptr child;
 
+            /* the text, not the whole buffer */
+            child.len = ptr->len;
+            memcpy(child.text, ptr->text, ptr->len + 1);
             if (jsonptr_push_key(&child, key) != 0) {
                 cJSON_Delete(w);
                 rc = ptr_too_long(ptr->text, d);

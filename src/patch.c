@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonget.h"
 #include "jsonprint.h"
 #include "jsonptr.h"
 
@@ -300,7 +301,7 @@ static int record(struct patch *p, cJSON *node, const char *node_ptr, const char
                      JSONPTR_MAX - 1);
             goto fail;
         }
-        if (cJSON_GetObjectItemCaseSensitive(node, key)) {
+        if (jsonget(node, key)) {
             diag_set(d, path, "cannot add \"%.64s\": it already exists (mutation never "
                      "overwrites)", key);
             goto fail;

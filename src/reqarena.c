@@ -34,8 +34,6 @@ struct block {
     struct block *next;
     /* bytes of data after the header */
     size_t size;
-    /* bytes of data handed out */
-    size_t used;
 };
 
 /* the header rounded up, so data is aligned as malloc's memory is */
@@ -44,12 +42,19 @@ struct block {
 struct reqarena {
     /* newest first; allocations are carved from the head */
     struct block *head;
-    /* bytes handed out since the last leave */
+    /* the head's data: next free byte and end (0 without a head), for the
+     * fast paths of allocating and freeing */
+    uintptr_t next;
+    uintptr_t end;
+    uintptr_t start;
+    /* bytes handed out since the last leave, before the head's */
     size_t handed;
 };
 
-/* the arena cJSON allocates from on this thread, NULL outside one */
-static _Thread_local struct reqarena *current;
+/* the arena cJSON allocates from on this thread, NULL outside one; read on
+ * every allocation, so in the initial-exec model (one load, no call): this
+ * module is linked into programs, never loaded with dlopen */
+static _Thread_local struct reqarena *current __attribute__((tls_model("initial-exec")));
 
 static unsigned char *block_data(struct block *b)
 {
@@ -67,37 +72,44 @@ static struct block *block_new(size_t size)
         return NULL;
     b->next = NULL;
     b->size = size;
-    b->used = 0;
     POISON(block_data(b), size);
     return b;
 }
 
-static void *arena_alloc(struct reqarena *a, size_t n)
+/* Makes a new head block with room for need bytes. */
+__attribute__((noinline, cold)) static int arena_grow(struct reqarena *a, size_t need)
 {
     struct block *b = a->head;
+    /* geometric growth keeps the blocks few (freeing looks through them)
+     * whatever the request's size */
+    size_t size = b ? b->size * 2 : REQARENA_BLOCK;
+
+    if (size < need)
+        size = need;
+    b = block_new(size);
+    if (!b)
+        return -1;
+    if (a->head)
+        a->handed += a->next - a->start;
+    b->next = a->head;
+    a->head = b;
+    a->start = a->next = (uintptr_t)block_data(b);
+    a->end = a->start + size;
+    return 0;
+}
+
+static void *arena_alloc(struct reqarena *a, size_t n)
+{
     size_t need;
-    unsigned char *p;
+    void *p;
 
     if (n > SIZE_MAX / 4)
         return NULL;
-    need = ((n ? n : 1) + ALIGN - 1) & ~(size_t)(ALIGN - 1);
-    need += REDZONE;
-    if (!b || b->size - b->used < need) {
-        /* geometric growth keeps the blocks few (freeing looks through
-         * them) whatever the request's size */
-        size_t size = b ? b->size * 2 : REQARENA_BLOCK;
-
-        if (size < need)
-            size = need;
-        b = block_new(size);
-        if (!b)
-            return NULL;
-        b->next = a->head;
-        a->head = b;
-    }
-    p = block_data(b) + b->used;
-    b->used += need;
-    a->handed += need;
+    need = (((n ? n : 1) + ALIGN - 1) & ~(size_t)(ALIGN - 1)) + REDZONE;
+    if (a->end - a->next < need && arena_grow(a, need) != 0)
+        return NULL;
+    p = (void *)a->next;
+    a->next += need;
     UNPOISON(p, n);
     return p;
 }
@@ -106,7 +118,9 @@ static bool arena_owns(const struct reqarena *a, const void *ptr)
 {
     uintptr_t p = (uintptr_t)ptr;
 
-    for (const struct block *b = a->head; b; b = b->next) {
+    if (p - a->start < a->end - a->start)
+        return true;
+    for (const struct block *b = a->head ? a->head->next : NULL; b; b = b->next) {
         uintptr_t start = (uintptr_t)b + HEADER;
         if (p >= start && p < start + b->size)
             return true;
@@ -157,6 +171,7 @@ struct reqarena *reqarena_new(void)
     /* the first block is made on first use: an arena never entered costs
      * nothing */
     a->head = NULL;
+    a->start = a->next = a->end = 0;
     return a;
 }
 
@@ -195,7 +210,7 @@ void reqarena_leave(struct reqarena *a)
         return;
     if (!b->next && b->size <= REQARENA_KEEP_MAX) {
         /* the common case: one block, kept as it is */
-        b->used = 0;
+        a->next = a->start;
         POISON(block_data(b), b->size);
         return;
     }
@@ -208,6 +223,8 @@ void reqarena_leave(struct reqarena *a)
         total = REQARENA_BLOCK;
     /* on failure the next request starts a block of its own */
     a->head = block_new(total);
+    a->start = a->next = a->head ? (uintptr_t)block_data(a->head) : 0;
+    a->end = a->head ? a->start + total : 0;
 }
 
 /* see reqarena.h */
@@ -257,7 +274,7 @@ struct reqarena *reqarena_thread(void)
 /* see reqarena.h */
 size_t reqarena_used(const struct reqarena *a)
 {
-    return a ? a->handed : 0;
+    return a ? a->handed + (a->next - a->start) : 0;
 }
 
 /* see reqarena.h */
