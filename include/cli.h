@@ -6,9 +6,18 @@
 #ifndef DJANGO_ADMISSION_CLI_H
 #define DJANGO_ADMISSION_CLI_H
 
+#include "diag.h"
+
 #define EXIT_COMPLIANT 0
 #define EXIT_VIOLATIONS 1
 #define EXIT_USAGE 2
+
+/* Prints "django-admission CMD: WHAT 'ARG'" (ARG may be NULL) and the usage
+ * line on stderr; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *usage, const char *what, const char *arg);
+
+/* Prints d as one line on stderr: "FILE:LINE: message at /pointer". */
+void cli_print_diag(const struct diag *d);
 
 int cli_check(int argc, char **argv);
 int cli_mutate(int argc, char **argv);

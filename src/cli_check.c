@@ -26,22 +26,6 @@ struct check_run {
     size_t errors;
 };
 
-static int usage_error(const char *what, const char *arg)
-{
-    if (arg)
-        fprintf(stderr, "django-admission check: %s '%s'\n%s\n", what, arg, CHECK_USAGE);
-    else
-        fprintf(stderr, "django-admission check: %s\n%s\n", what, CHECK_USAGE);
-    return EXIT_USAGE;
-}
-
-static void print_diag(const struct diag *d)
-{
-    char msg[DIAG_FILE_MAX + DIAG_POINTER_MAX + DIAG_MESSAGE_MAX + 32];
-
-    fprintf(stderr, "%s\n", diag_format(d, msg, sizeof(msg)));
-}
-
 /* Reports an input error about the object at prefix of doc: d->pointer
  * (relative to the object) becomes a pointer into the document, and the line
  * is where that pointer (or its nearest existing ancestor) is. */
@@ -49,7 +33,7 @@ static void input_error(struct check_run *run, const char *file, const struct do
                         const char *prefix, struct diag *d)
 {
     manifest_locate(d, file, doc, prefix);
-    print_diag(d);
+    cli_print_diag(d);
     run->errors++;
 }
 
@@ -140,13 +124,13 @@ static void check_file(struct check_run *run, const char *file)
 
     diag_clear(&d);
     if (input_read(file, &text, &len, &d) < 0) {
-        print_diag(&d);
+        cli_print_diag(&d);
         run->errors++;
         return;
     }
     run->report.files++;
     if (document_parse(file, text, len, &set, &d) < 0) {
-        print_diag(&d);
+        cli_print_diag(&d);
         run->errors++;
         free(text);
         return;
@@ -194,7 +178,7 @@ int cli_check(int argc, char **argv)
             if (strcmp(a, "-") == 0) {
                 if (have_stdin) {
                     free(files);
-                    return usage_error("standard input given more than once:", "-");
+                    return cli_usage_error("check", CHECK_USAGE, "standard input given more than once:", "-");
                 }
                 have_stdin = true;
             }
@@ -209,7 +193,7 @@ int cli_check(int argc, char **argv)
             is_policy = strcmp(a, "--policy") == 0;
             if (i + 1 >= argc) {
                 free(files);
-                return usage_error("missing value for", a);
+                return cli_usage_error("check", CHECK_USAGE, "missing value for", a);
             }
             value = argv[++i];
         } else if (strncmp(a, "--policy=", 9) == 0) {
@@ -219,23 +203,23 @@ int cli_check(int argc, char **argv)
             value = a + 9;
         } else {
             free(files);
-            return usage_error("unknown option", a);
+            return cli_usage_error("check", CHECK_USAGE, "unknown option", a);
         }
         if (is_policy) {
             if (policy_path || !value[0]) {
                 free(files);
-                return usage_error(policy_path ? "--policy given twice:" : "empty --policy",
+                return cli_usage_error("check", CHECK_USAGE, policy_path ? "--policy given twice:" : "empty --policy",
                                    policy_path ? value : NULL);
             }
             policy_path = value;
         } else {
             if (have_format) {
                 free(files);
-                return usage_error("output format given twice:", value);
+                return cli_usage_error("check", CHECK_USAGE, "output format given twice:", value);
             }
             if (report_format_parse(value, &format) < 0) {
                 free(files);
-                return usage_error("unknown output format (expected text, json, junit or sarif)",
+                return cli_usage_error("check", CHECK_USAGE, "unknown output format (expected text, json, junit or sarif)",
                                    value);
             }
             have_format = true;
@@ -243,12 +227,12 @@ int cli_check(int argc, char **argv)
     }
     if (nfiles == 0) {
         free(files);
-        return usage_error("no input files (use - for standard input)", NULL);
+        return cli_usage_error("check", CHECK_USAGE, "no input files (use - for standard input)", NULL);
     }
 
     diag_clear(&d);
     if (policyfile_load(policy_path, &policy, &d) < 0) {
-        print_diag(&d);
+        cli_print_diag(&d);
         free(files);
         return EXIT_USAGE;
     }

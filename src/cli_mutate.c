@@ -35,22 +35,6 @@ struct mutate_run {
     size_t summaries_len;
 };
 
-static int usage_error(const char *what, const char *arg)
-{
-    if (arg)
-        fprintf(stderr, "django-admission mutate: %s '%s'\n%s\n", what, arg, MUTATE_USAGE);
-    else
-        fprintf(stderr, "django-admission mutate: %s\n%s\n", what, MUTATE_USAGE);
-    return EXIT_USAGE;
-}
-
-static void print_diag(const struct diag *d)
-{
-    char msg[DIAG_FILE_MAX + DIAG_POINTER_MAX + DIAG_MESSAGE_MAX + 32];
-
-    fprintf(stderr, "%s\n", diag_format(d, msg, sizeof(msg)));
-}
-
 /* Mutates obj (at prefix of doc) when the policy selects it: *result is
  * then the mutated copy (caller frees), else NULL. Records the object's
  * patch line and summaries. 0, or -1 with d filled and located. */
@@ -290,7 +274,7 @@ int cli_mutate(int argc, char **argv)
         bool is_policy = false;
         if (only_files || a[0] != '-' || strcmp(a, "-") == 0) {
             if (file)
-                return usage_error("mutate takes exactly one input; extra", a);
+                return cli_usage_error("mutate", MUTATE_USAGE, "mutate takes exactly one input; extra", a);
             file = a;
             continue;
         }
@@ -301,7 +285,7 @@ int cli_mutate(int argc, char **argv)
         if (strcmp(a, "--policy") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
             is_policy = strcmp(a, "--policy") == 0;
             if (i + 1 >= argc)
-                return usage_error("missing value for", a);
+                return cli_usage_error("mutate", MUTATE_USAGE, "missing value for", a);
             value = argv[++i];
         } else if (strncmp(a, "--policy=", 9) == 0) {
             is_policy = true;
@@ -309,28 +293,28 @@ int cli_mutate(int argc, char **argv)
         } else if (strncmp(a, "--output=", 9) == 0) {
             value = a + 9;
         } else {
-            return usage_error("unknown option", a);
+            return cli_usage_error("mutate", MUTATE_USAGE, "unknown option", a);
         }
         if (is_policy) {
             if (policy_path)
-                return usage_error("--policy given twice:", value);
+                return cli_usage_error("mutate", MUTATE_USAGE, "--policy given twice:", value);
             if (!value[0])
-                return usage_error("empty --policy", NULL);
+                return cli_usage_error("mutate", MUTATE_USAGE, "empty --policy", NULL);
             policy_path = value;
         } else {
             if (have_format)
-                return usage_error("output format given twice:", value);
+                return cli_usage_error("mutate", MUTATE_USAGE, "output format given twice:", value);
             if (parse_format(value, &format) < 0)
-                return usage_error("unknown output format (expected yaml, json or patch)", value);
+                return cli_usage_error("mutate", MUTATE_USAGE, "unknown output format (expected yaml, json or patch)", value);
             have_format = true;
         }
     }
     if (!file)
-        return usage_error("no input file (use - for standard input)", NULL);
+        return cli_usage_error("mutate", MUTATE_USAGE, "no input file (use - for standard input)", NULL);
 
     diag_clear(&d);
     if (policyfile_load(policy_path, &policy, &d) < 0) {
-        print_diag(&d);
+        cli_print_diag(&d);
         return EXIT_USAGE;
     }
     run.policy = &policy;
@@ -343,12 +327,12 @@ int cli_mutate(int argc, char **argv)
     }
     if (input_read(file, &text, &len, &d) < 0 ||
         document_parse(file, text, len, &set, &d) < 0) {
-        print_diag(&d);
+        cli_print_diag(&d);
         goto out;
     }
     for (size_t i = 0; i < set.count; i++) {
         if (mutate_document(&run, &set.docs[i], &d) < 0) {
-            print_diag(&d);
+            cli_print_diag(&d);
             goto out;
         }
     }
@@ -358,7 +342,7 @@ int cli_mutate(int argc, char **argv)
     }
     if (render(&set, format, &run, &out, &out_len, &d) < 0) {
         diag_locate(&d, file, 0);
-        print_diag(&d);
+        cli_print_diag(&d);
         goto out;
     }
     if (fwrite(out, 1, out_len, stdout) != out_len || fflush(stdout) != 0) {
