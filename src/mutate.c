@@ -39,11 +39,12 @@ static int ptr_too_long(const char *base, struct diag *d)
 /* Makes a summary fit for an AdmissionReview warning: control characters
  * (a hostile container name) become '?', and past SUMMARY_MAX it is cut on
  * a UTF-8 character boundary and ends in "...". */
-static void summary_clamp(char *line)
+static void summary_clamp(char *line, size_t len)
 {
-    size_t len = strlen(line);
+    /* past SUMMARY_MAX only what the cut keeps needs looking at */
+    size_t scan = len <= SUMMARY_MAX ? len : SUMMARY_MAX - 2;
 
-    for (size_t i = 0; i < len; i++)
+    for (size_t i = 0; i < scan; i++)
         if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
             line[i] = '?';
     if (len <= SUMMARY_MAX)
@@ -150,14 +151,14 @@ static void member_path(char out[PATH_TEXT], const char *prefix, const char *key
 static int add_member(struct patch *pt, cJSON *parent, const char *parent_ptr, const char *key,
                       cJSON *value, struct diag *d, struct text *summary)
 {
-    summary_clamp(summary->buf);
+    summary_clamp(summary->buf, summary->len);
     return patch_add_member(pt, parent, parent_ptr, key, value, d, "%s", summary->buf);
 }
 
 static int append(struct patch *pt, cJSON *array, const char *array_ptr, cJSON *value,
                   struct diag *d, struct text *summary)
 {
-    summary_clamp(summary->buf);
+    summary_clamp(summary->buf, summary->len);
     return patch_append(pt, array, array_ptr, value, d, "%s", summary->buf);
 }
 
@@ -166,8 +167,22 @@ static cJSON *get(const cJSON *object, const char *key)
     return cJSON_IsObject(object) ? jsonget(object, key) : NULL;
 }
 
-/* Adds key = value to o. Takes value in every case; false on failure. */
+/* Adds key = value to o, key a string of static storage (a literal of
+ * this file), which cJSON then neither copies nor frees. Takes value in
+ * every case; false on failure. */
 static bool put(cJSON *o, const char *key, cJSON *value)
+{
+    if (!value)
+        return false;
+    if (!cJSON_AddItemToObjectCS(o, key, value)) {
+        cJSON_Delete(value);
+        return false;
+    }
+    return true;
+}
+
+/* put for any other key (from the policy): cJSON keeps a copy. */
+static bool put_copy(cJSON *o, const char *key, cJSON *value)
 {
     if (!value)
         return false;
@@ -178,8 +193,8 @@ static bool put(cJSON *o, const char *key, cJSON *value)
     return true;
 }
 
-/* {key: value}. Takes value in every case (NULL propagates: a failed inner
- * allocation makes the whole chain NULL). */
+/* {key: value}, key static as for put. Takes value in every case (NULL
+ * propagates: a failed inner allocation makes the whole chain NULL). */
 static cJSON *obj1(const char *key, cJSON *value)
 {
     cJSON *o;
@@ -259,7 +274,7 @@ static void summarize(struct text *t, const char *rel, const cJSON *value, const
  * mutation never overwrites. `rel` names node for summaries ("" at the
  * subject, "securityContext" one level down); `summary`, when not NULL,
  * replaces the generated one. */
-static int merge_add(struct patch *pt, cJSON *node, const struct jsonptr *ptr, const char *rel,
+static int merge_add(struct patch *pt, cJSON *node, struct jsonptr *ptr, const char *rel,
                      cJSON *want, const char *where, const char *summary, struct diag *d)
 {
     cJSON *w;
@@ -268,19 +283,19 @@ static int merge_add(struct patch *pt, cJSON *node, const struct jsonptr *ptr, c
     if (!want)
         return oom(d);
     while (rc == 0 && (w = want->child) != NULL) {
-        char key[POLICY_STRING_MAX];
+        /* w's own name: patch_add_member copies it before w's copy goes,
+         * and nothing reads it once w is passed on */
+        const char *key;
         char path[PATH_TEXT];
-        size_t key_len;
         cJSON *have;
 
         cJSON_DetachItemViaPointer(want, w);
-        key_len = w->string ? strlen(w->string) : sizeof(key);
-        if (key_len >= sizeof(key)) {
+        key = w->string;
+        if (!key || strnlen(key, POLICY_STRING_MAX) >= POLICY_STRING_MAX) {
             cJSON_Delete(w);
             rc = diag_set(d, ptr->text, "key too long to add below this value");
             break;
         }
-        memcpy(key, w->string, key_len + 1);
         member_path(path, rel, key);
         have = jsonget(node, key);
         if (!have) {
@@ -295,18 +310,18 @@ static int merge_add(struct patch *pt, cJSON *node, const struct jsonptr *ptr, c
             }
             rc = add_member(pt, node, ptr->text, key, w, d, &line);
         } else if (cJSON_IsObject(have) && cJSON_IsObject(w)) {
-            struct jsonptr child;
+            size_t len = ptr->len;
 
-            /* the text, not the whole buffer */
-            child.len = ptr->len;
-            memcpy(child.text, ptr->text, ptr->len + 1);
-            if (jsonptr_push_key(&child, key) != 0) {
+            /* one level down in ptr itself, restored after */
+            if (jsonptr_push_key(ptr, key) != 0) {
                 cJSON_Delete(w);
                 rc = ptr_too_long(ptr->text, d);
                 break;
             }
             /* w, detached, is itself the object to merge one level down */
-            rc = merge_add(pt, have, &child, path, w, where, summary, d);
+            rc = merge_add(pt, have, ptr, path, w, where, summary, d);
+            ptr->len = len;
+            ptr->text[len] = '\0';
         } else {
             cJSON_Delete(w);
         }
@@ -331,12 +346,18 @@ static int container_ref_init(struct container_ref *r, cJSON *c, const char *lis
     const cJSON *name = get(c, "name");
     struct text t;
 
+    size_t n = strlen(list_ptr);
+
     r->node = c;
     text_init(&t);
     text_int(&t, (long long)index);
-    /* the index as a token: decimal digits need no escaping */
-    if (jsonptr_set(&r->ptr, list_ptr) != 0 || jsonptr_push_key(&r->ptr, t.buf) != 0)
+    /* list_ptr is one of this file's literals; the index is digits */
+    if (n + 1 + t.len >= JSONPTR_MAX)
         return ptr_too_long(list_ptr, d);
+    memcpy(r->ptr.text, list_ptr, n);
+    r->ptr.text[n] = '/';
+    memcpy(r->ptr.text + n + 1, t.buf, t.len + 1);
+    r->ptr.len = n + 1 + t.len;
     text_init(&t);
     text_add(&t, init ? "init container " : "container ");
     if (cJSON_IsString(name) && name->valuestring[0]) {
@@ -889,7 +910,7 @@ int mutate_prometheus_annotations(const struct mutate_ctx *ctx, struct diag *d)
         /* a key listed twice in the policy is added once, first value */
         if (get(want, a->key))
             continue;
-        if (!put(want, a->key, cJSON_CreateString(a->value))) {
+        if (!put_copy(want, a->key, cJSON_CreateString(a->value))) {
             cJSON_Delete(want);
             return oom(d);
         }

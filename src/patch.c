@@ -292,11 +292,19 @@ static int record(struct patch *p, cJSON *node, const char *node_ptr, const char
     memcpy(path, node_ptr, len);
     path[len] = '/';
     if (key) {
+        const char *k = key;
+
         if (!cJSON_IsObject(node)) {
             diag_set(d, where, "cannot add member \"%.64s\": parent is not an object", key);
             goto fail;
         }
-        if (len + 1 >= JSONPTR_MAX || jsonptr_escape(key, path + len + 1, JSONPTR_MAX - len - 1) < 0) {
+        /* most keys need no escaping: copied as they are */
+        while (*k && *k != '~' && *k != '/')
+            k++;
+        if (!*k && len + 1 + (size_t)(k - key) < JSONPTR_MAX)
+            memcpy(path + len + 1, key, (size_t)(k - key) + 1);
+        else if (len + 1 >= JSONPTR_MAX ||
+                 jsonptr_escape(key, path + len + 1, JSONPTR_MAX - len - 1) < 0) {
             diag_set(d, where, "cannot add member \"%.64s\": pointer longer than %d bytes", key,
                      JSONPTR_MAX - 1);
             goto fail;
@@ -335,7 +343,11 @@ static int record(struct patch *p, cJSON *node, const char *node_ptr, const char
         diag_set(d, path, "out of memory recording a patch operation");
         goto fail;
     }
-    if (key)
+    if (key && value->string == key && (value->type & cJSON_StringIsConst))
+        /* the value's own name, of static storage (cJSON's contract for a
+         * const name): kept as it is */
+        added = cJSON_AddItemToObjectCS(node, key, value);
+    else if (key)
         added = cJSON_AddItemToObject(node, key, value);
     else
         added = cJSON_AddItemToArray(node, value);
