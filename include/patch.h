@@ -23,7 +23,7 @@
 #define PATCH_TEXT_MAX ((size_t)16 * 1024 * 1024)
 
 /* parents remembered at their pointers, and the longest pointer remembered */
-#define PATCH_SEEN_MAX 8
+#define PATCH_SEEN_MAX 16
 #define PATCH_SEEN_TEXT 96
 
 /* A node of the working copy found at a pointer. The copy only grows

@@ -187,6 +187,27 @@ struct cleaner {
     bool done;
 };
 
+/* How many bytes from p[0..n) are printable ASCII (0x20-0x7E): eight at a
+ * time while no byte of the word is 0x80 or above, below 0x20 or 0x7F (the
+ * word tests have no false negatives), then byte by byte. */
+static size_t printable_run(const unsigned char *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    size_t i = 0;
+
+    for (; n - i >= 8; i += 8) {
+        uint64_t x, del;
+
+        memcpy(&x, p + i, 8);
+        del = x ^ (ones * 0x7F);
+        if ((x & highs) || ((x - ones * 0x20) & ~x & highs) || ((del - ones) & ~del & highs))
+            break;
+    }
+    while (i < n && (unsigned char)(p[i] - 0x20) < 0x5F)
+        i++;
+    return i;
+}
+
 static void clean_feed(struct cleaner *c, const char *src)
 {
     const unsigned char *s = (const unsigned char *)src;
@@ -199,8 +220,7 @@ static void clean_feed(struct cleaner *c, const char *src)
         size_t limit = n - i < ADMISSION_WARNING_MAX - c->len ? n - i : ADMISSION_WARNING_MAX - c->len;
 
         /* printable ASCII (0x20-0x7E), the common case, is copied in runs */
-        while (run < limit && (unsigned char)(ch[run] - 0x20) < 0x5F)
-            run++;
+        run = printable_run(ch, limit);
         if (run) {
             /* every byte of the run ends a character */
             if (c->len < ADMISSION_WARNING_MAX - 3)
@@ -437,7 +457,8 @@ static const char *duplicate_key(const cJSON *obj)
 {
     for (const cJSON *a = obj->child; a; a = a->next)
         for (const cJSON *b = a->next; b; b = b->next)
-            if (a->string && b->string && strcmp(a->string, b->string) == 0)
+            if (a->string && b->string && a->string[0] == b->string[0] &&
+                strcmp(a->string, b->string) == 0)
                 return a->string;
     return NULL;
 }

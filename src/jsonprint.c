@@ -67,17 +67,21 @@ static void put_string(struct writer *w, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
 
     put_char(w, '"');
     for (;;) {
-        size_t run = plain_run(p, n);
+        size_t run = 0;
         char esc[6] = {'\\', 'u', '0', '0', 0, 0};
 
+        /* short pieces (most names) byte by byte (the NUL stops it too);
+         * past 16 bytes, the rest by words */
+        while (run < 16 && !needs_escape[p[run]])
+            run++;
+        if (run == 16)
+            run += plain_run(p + 16, strlen((const char *)p + 16));
         put(w, (const char *)p, run);
         p += run;
-        n -= run;
-        if (!n)
+        if (!*p)
             break;
         switch (*p) {
         case '"':
@@ -104,12 +108,10 @@ static void put_string(struct writer *w, const char *s)
             esc[5] = hex[*p & 0xF];
             put(w, esc, 6);
             p++;
-            n--;
             continue;
         }
         put(w, esc, 2);
         p++;
-        n--;
     }
     put_char(w, '"');
 }

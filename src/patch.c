@@ -224,15 +224,33 @@ static char *make_summary(const char *path, const char *fmt, va_list ap)
     return s;
 }
 
-/* The node at ptr[0..len) in the working copy, or NULL: looked up from the
- * deepest parent already found whose pointer is a whole-token prefix of
- * ptr (see struct patch_seen), else from the root; a pointer short enough
- * is remembered with its node. */
+/* Remembers node at ptr[0..len) when the pointer is short enough. */
+static void remember(struct patch *p, const char *ptr, size_t len, const cJSON *node)
+{
+    struct patch_seen *e;
+
+    if (len >= PATCH_SEEN_TEXT)
+        return;
+    e = &p->seen[p->seen_next++ % PATCH_SEEN_MAX];
+    e->node = node;
+    e->len = len;
+    memcpy(e->text, ptr, len);
+    e->text[len] = '\0';
+}
+
+/* The node at ptr (len = strnlen(ptr, JSONPTR_MAX)) in the working copy,
+ * or NULL: looked up from the deepest node already found whose pointer is
+ * a whole-token prefix of ptr (see struct patch_seen), else from the root,
+ * one token at a time, remembering each node on the way. */
 static const cJSON *find_node(struct patch *p, const char *ptr, size_t len)
 {
     const struct patch_seen *best = NULL;
     const cJSON *node;
+    size_t at;
 
+    /* too long to be a parent anyway: the caller says why */
+    if (len >= JSONPTR_MAX)
+        return jsonptr_get(p->doc, ptr);
     for (size_t i = 0; i < PATCH_SEEN_MAX && i < p->seen_next; i++) {
         const struct patch_seen *e = &p->seen[i];
 
@@ -242,14 +260,22 @@ static const cJSON *find_node(struct patch *p, const char *ptr, size_t len)
     }
     if (best && best->len == len)
         return best->node;
-    /* jsonptr_get checks the rest is a valid pointer; the prefix was */
-    node = best ? jsonptr_get(best->node, ptr + best->len) : jsonptr_get(p->doc, ptr);
-    if (node && len < PATCH_SEEN_TEXT) {
-        struct patch_seen *e = &p->seen[p->seen_next++ % PATCH_SEEN_MAX];
+    node = best ? best->node : p->doc;
+    at = best ? best->len : 0;
+    if (ptr[at] != '/' && ptr[at] != '\0')
+        return NULL;
+    while (at < len) {
+        char token[JSONPTR_MAX];
+        size_t end = at + 1 + strcspn(ptr + at + 1, "/");
 
-        e->node = node;
-        e->len = len;
-        memcpy(e->text, ptr, len + 1);
+        /* "/token", which jsonptr_get checks and resolves */
+        memcpy(token, ptr + at, end - at);
+        token[end - at] = '\0';
+        node = jsonptr_get(node, token);
+        if (!node)
+            return NULL;
+        at = end;
+        remember(p, ptr, at, node);
     }
     return node;
 }
