@@ -79,8 +79,8 @@ static int work_review(const struct input *in, enum admission_mode mode)
     struct admission_outcome out;
     int rc;
 
-    reqarena_enter(in->arena);
-    rc = admission_review(in->policy, mode, in->body, in->len, &out);
+    rc = admission_review_flags(in->policy, mode, in->body, in->len,
+                                reqarena_enter(in->arena) == 0 ? ADMISSION_IN_ARENA : 0, &out);
     reqarena_leave(in->arena);
     if (rc == 0 && out.http_status != 200)
         rc = -1;
@@ -161,8 +161,8 @@ static int check_answer(const struct input *in, enum admission_mode mode)
     struct admission_outcome out;
     int ok, rc;
 
-    reqarena_enter(in->arena);
-    rc = admission_review(in->policy, mode, in->body, in->len, &out);
+    rc = admission_review_flags(in->policy, mode, in->body, in->len,
+                                reqarena_enter(in->arena) == 0 ? ADMISSION_IN_ARENA : 0, &out);
     reqarena_leave(in->arena);
     if (rc != 0) {
         fprintf(stderr, "bench_engine: admission_review failed\n");

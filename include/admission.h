@@ -91,6 +91,22 @@ struct admission_outcome {
 int admission_review(const struct policy *p, enum admission_mode mode,
                      const char *body, size_t len, struct admission_outcome *out);
 
+/* Flags for admission_review_flags. */
+enum admission_flag {
+    /* The caller releases every cJSON allocation the call makes, all at
+     * once, when it returns: it runs the call inside a reqarena it entered
+     * successfully (reqarena.h). The parsed request is then left to the
+     * arena instead of being deleted node by node. Anywhere else this
+     * leaks the request's tree. */
+    ADMISSION_IN_ARENA = 1u << 0,
+};
+
+/* admission_review with flags (0 or ADMISSION_IN_ARENA); the answer, its
+ * bytes and everything in *out are the same whatever the flags, and *out
+ * is plain malloc memory either way. */
+int admission_review_flags(const struct policy *p, enum admission_mode mode, const char *body,
+                           size_t len, unsigned flags, struct admission_outcome *out);
+
 /* Fills out (zeroed by the caller, or an outcome already filled, whose body
  * it replaces) with an HTTP error in the shape admission_review uses for
  * 400: {"code":<http_status>,"error":"<message>"} and "\n", decision

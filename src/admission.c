@@ -861,6 +861,13 @@ static int review_scale(const struct policy *p, enum admission_mode mode, const 
 int admission_review(const struct policy *p, enum admission_mode mode, const char *body, size_t len,
                      struct admission_outcome *out)
 {
+    return admission_review_flags(p, mode, body, len, 0, out);
+}
+
+/* see admission.h */
+int admission_review_flags(const struct policy *p, enum admission_mode mode, const char *body,
+                           size_t len, unsigned flags, struct admission_outcome *out)
+{
     struct envelope env = {0};
     const char *end = NULL;
     cJSON *root;
@@ -921,6 +928,8 @@ int admission_review(const struct policy *p, enum admission_mode mode, const cha
     }
     rc = mode == ADMISSION_VALIDATE ? review_validate(p, &env, out) : review_mutate(p, &env, out);
 out:
-    cJSON_Delete(root);
+    /* in an arena the tree goes with the arena, all at once */
+    if (!(flags & ADMISSION_IN_ARENA))
+        cJSON_Delete(root);
     return rc;
 }

@@ -82,8 +82,9 @@ int cli_review(int argc, char **argv)
     /* the request's cJSON trees in one arena, as `serve` answers (the
      * outcome itself is plain malloc and outlives it) */
     arena = reqarena_new();
-    reqarena_enter(arena);
-    reviewed = admission_review(policy, mode, body, len, &out);
+    reviewed = reqarena_enter(arena) == 0
+                   ? admission_review_flags(policy, mode, body, len, ADMISSION_IN_ARENA, &out)
+                   : admission_review(policy, mode, body, len, &out);
     reqarena_leave(arena);
     reqarena_free(arena);
     if (reviewed < 0) {

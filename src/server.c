@@ -392,8 +392,8 @@ static enum MHD_Result review(struct server *s, struct MHD_Connection *c, struct
     /* the request's cJSON trees in this thread's arena (reqarena.h); the
      * outcome is plain malloc and outlives it */
     struct reqarena *arena = reqarena_thread();
-    reqarena_enter(arena);
-    rc = admission_review(&slot->policy, mode, rq->body ? rq->body : "", rq->len, &out);
+    unsigned flags = reqarena_enter(arena) == 0 ? ADMISSION_IN_ARENA : 0;
+    rc = admission_review_flags(&slot->policy, mode, rq->body ? rq->body : "", rq->len, flags, &out);
     reqarena_leave(arena);
     policy_release(slot);
     if (rc < 0 || !out.body) {

@@ -226,11 +226,14 @@ static const char *const bad_bodies[] = {
 static void review_once(const struct policy *p, struct reqarena *a, enum admission_mode mode,
                         const char *body, size_t len, struct admission_outcome *out)
 {
-    if (a)
+    if (a) {
+        /* the tree left to the arena, as the shells do */
         assert_int_equal(reqarena_enter(a), 0);
-    assert_int_equal(admission_review(p, mode, body, len, out), 0);
-    if (a)
+        assert_int_equal(admission_review_flags(p, mode, body, len, ADMISSION_IN_ARENA, out), 0);
         reqarena_leave(a);
+    } else {
+        assert_int_equal(admission_review(p, mode, body, len, out), 0);
+    }
     assert_non_null(out->body);
 }
 
@@ -279,6 +282,12 @@ static void test_admission_same_bytes(void **state)
                 else if (round > 1)
                     assert_int_equal(reqarena_capacity(a), kept);
             }
+            /* in the arena, the tree deleted node by node as without one */
+            assert_int_equal(reqarena_enter(a), 0);
+            assert_int_equal(admission_review(p, mode, body, len, &arena), 0);
+            reqarena_leave(a);
+            assert_same_outcome(&plain, &arena, reviews[i]);
+            admission_outcome_free(&arena);
             admission_outcome_free(&plain);
         }
         free(body);
@@ -324,7 +333,8 @@ static void *worker_run(void *arg)
             w->failures++;
             break;
         }
-        if (admission_review(w->policy, ADMISSION_MUTATE, w->body, w->len, &out) != 0)
+        if (admission_review_flags(w->policy, ADMISSION_MUTATE, w->body, w->len,
+                                   ADMISSION_IN_ARENA, &out) != 0)
             w->failures++;
         reqarena_leave(a);
         if (!out.body || out.body_len != w->want->body_len ||
