@@ -213,12 +213,15 @@ static const char *const reviews[] = {
     "tests/fixtures/reviews/review-scale-other.json",
 };
 
+/* A Deployment the engine cannot read: denied in both modes. */
+#define NO_TEMPLATE                                                                           \
+    "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","  \
+    "\"kind\":{\"group\":\"apps\",\"kind\":\"Deployment\"},\"operation\":\"CREATE\",\"object\":{}}}"
+
 /* Bodies that are no usable AdmissionReview: the error paths too. */
 static const char *const bad_bodies[] = {
     "", "{", "[]", "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}",
-    "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\","
-    "\"kind\":{\"group\":\"apps\",\"kind\":\"Deployment\"},\"operation\":\"CREATE\",\"object\":{}}}",
-    "{\"a\":1} trailing",
+    NO_TEMPLATE, "{\"a\":1} trailing",
 };
 
 /* The outcome of one review, inside the arena or not; the body is copied
