@@ -535,9 +535,13 @@ static bool user_quantity(const cJSON *v, struct quantity *q)
  * value is replaced by the user's own value whenever using the policy value
  * would put the request above the limit; the user's value is copied as
  * written (string or number — the API server formats numbers itself). NULL
- * with *skip when the counterpart does not parse. */
+ * with *skip when the counterpart does not parse, and when a limit would have
+ * to exceed `limit_max` (the policy maximum; NULL when adding a request) to
+ * stay at or above the user's request: any limit added then would be a
+ * violation, so resources-limits-missing is left to say what to do. */
 static cJSON *resource_value(const char *policy_text, const struct quantity *policy_q,
-                             const cJSON *counterpart, bool adding_request, bool *skip)
+                             const struct quantity *limit_max, const cJSON *counterpart,
+                             bool adding_request, bool *skip)
 {
     struct quantity uq;
     int cmp;
@@ -550,9 +554,13 @@ static cJSON *resource_value(const char *policy_text, const struct quantity *pol
         return NULL;
     }
     cmp = quantity_cmp(&uq, policy_q);
-    if (adding_request ? cmp < 0 : cmp > 0)
-        return cJSON_Duplicate(counterpart, true);
-    return cJSON_CreateString(policy_text);
+    if (adding_request ? cmp >= 0 : cmp <= 0)
+        return cJSON_CreateString(policy_text);
+    if (!adding_request && limit_max && quantity_cmp(&uq, limit_max) > 0) {
+        *skip = true;
+        return NULL;
+    }
+    return cJSON_Duplicate(counterpart, true);
 }
 
 /* Adds the missing cpu / memory fields of resources.requests (or .limits)
@@ -565,6 +573,8 @@ static int add_resources(const struct mutate_ctx *ctx, bool requests, struct dia
     const char *const names[2] = {"cpu", "memory"};
     const char *const texts[2] = {pol->cpu_text, pol->memory_text};
     const struct quantity *const qs[2] = {&pol->cpu, &pol->memory};
+    const struct resource_pair *max = &ctx->policy->limits_maximum;
+    const struct quantity *const maxima[2] = {&max->cpu, &max->memory};
     struct container_ref c;
     cJSON *res, *mine, *other, *want;
 
@@ -585,7 +595,8 @@ static int add_resources(const struct mutate_ctx *ctx, bool requests, struct dia
 
         if (get(mine, names[i]))
             continue;
-        v = resource_value(texts[i], qs[i], get(other, names[i]), requests, &skip);
+        v = resource_value(texts[i], qs[i], requests ? NULL : maxima[i], get(other, names[i]), requests,
+                           &skip);
         if (skip)
             continue;
         if (!put(want, names[i], v)) {

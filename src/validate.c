@@ -650,6 +650,36 @@ static int resource_section(const struct check *k, const struct container *c, co
     return 1;
 }
 
+/* The advice for a missing request or limit. The policy's default fits
+ * unless the user's request is above it; then the limit must lie between the
+ * request and the policy maximum, and when the request is above the maximum
+ * too, the request is what must change first. */
+static int missing_resource(const struct check *k, const struct container *c, const char *section,
+                            size_t r, const struct resource_pair *want, const struct jsonptr *p)
+{
+    const cJSON *requests = field(field(c->obj, "resources"), "requests");
+    const struct resource_pair *max = &k->ctx->policy->limits_maximum;
+    const char *name = resource_names[r];
+    struct quantity req;
+    struct diag qd;
+    char req_text[QUOTE_BUF];
+
+    if (strcmp(section, "limits") != 0 || !cJSON_IsObject(requests) ||
+        read_quantity(field(requests, name), p, &req, req_text, &qd) != 1 ||
+        quantity_cmp(&req, pair_value(want, r)) <= 0)
+        return report(k, c->name, p, "%s.%s is missing: set resources.%s.%s to %s", section, name,
+                      section, name, pair_text(want, r));
+    if (quantity_cmp(&req, pair_value(max, r)) <= 0)
+        return report(k, c->name, p,
+                      "limits.%s is missing: set resources.limits.%s to at least the request %s and at "
+                      "most %s",
+                      name, name, req_text, pair_text(max, r));
+    return report(k, c->name, p,
+                  "limits.%s is missing, and requests.%s %s is above the policy maximum %s: lower the "
+                  "request, then set resources.limits.%s between it and %s",
+                  name, name, req_text, pair_text(max, r), name, pair_text(max, r));
+}
+
 /* requests-missing / limits-missing: each of cpu and memory present and a
  * valid quantity. Wrong types and unparsable quantities are reported here;
  * the other resource rules skip what they cannot read. */
@@ -677,8 +707,7 @@ static int resources_missing(const struct check *k, const char *section,
         if (ptr_join(&p, &sec_ptr, k->d, resource_names[r], NULL) != 0)
             return -1;
         if (!v) {
-            rc = report(k, c.name, &p, "%s.%s is missing: set resources.%s.%s to %s", section,
-                        resource_names[r], section, resource_names[r], pair_text(want, r));
+            rc = missing_resource(k, &c, section, r, want, &p);
         } else {
             switch (read_quantity(v, &p, &q, text, &qd)) {
             case 1:

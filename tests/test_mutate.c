@@ -251,6 +251,13 @@ static const struct mutate_case cases[] = {
     {"requests above the default limits: limits are the requests", RESOURCES, NULL,
      DEPLOY("{'containers':[{'name':'django','resources':{'requests':{'cpu':2,'memory':'4Gi'}}}]}"),
      "[" OP(C0 "/resources/limits", "{'cpu':2,'memory':'4Gi'}") "]"},
+    {"a request above the policy maximum gets no limit: any limit would be a violation",
+     RESOURCES, NULL,
+     DEPLOY("{'containers':[{'name':'django','resources':{'requests':{'cpu':'6','memory':'2Gi'}}}]}"),
+     "[" OP(C0 "/resources/limits", "{'memory':'2Gi'}") "]"},
+    {"a request at the policy maximum is still copied as the limit", RESOURCES, NULL,
+     DEPLOY("{'containers':[{'name':'django','resources':{'requests':{'cpu':'4','memory':'4Gi'}}}]}"),
+     "[" OP(C0 "/resources/limits", "{'cpu':'4','memory':'4Gi'}") "]"},
     {"a partial request is completed, limits from the policy", RESOURCES, NULL,
      DEPLOY("{'containers':[{'name':'django','resources':{'requests':{'cpu':'100m'}}}]}"),
      "[" OP(C0 "/resources/requests/memory", "'512Mi'") ","

@@ -290,6 +290,11 @@ static const struct wording WORDING[] = {
      "set it to 5 or less"},
     {DJ(",'resources':{'limits':{'cpu':'1','memory':'8Gi'}}"), RULE_RESOURCES_LIMITS_ABOVE_MAXIMUM,
      "limits.memory 8Gi is above the policy maximum 4Gi: lower it to 4Gi or less"},
+    {DJ(",'resources':{'requests':{'cpu':'2'},'limits':{'memory':'1Gi'}}"), RULE_RESOURCES_LIMITS_MISSING,
+     "limits.cpu is missing: set resources.limits.cpu to at least the request 2 and at most 4"},
+    {DJ(",'resources':{'requests':{'memory':'8Gi'},'limits':{'cpu':'1'}}"), RULE_RESOURCES_LIMITS_MISSING,
+     "limits.memory is missing, and requests.memory 8Gi is above the policy maximum 4Gi: lower the "
+     "request, then set resources.limits.memory between it and 4Gi"},
     {DJ(",'securityContext':{'privileged':true}"), RULE_PSS_PRIVILEGED,
      "container runs privileged: remove securityContext.privileged or set it to false"},
     {DJ(",'resources':{'requests':{'cpu':'lots','memory':'1Gi'}}"), RULE_RESOURCES_REQUESTS_MISSING,
@@ -633,6 +638,18 @@ static const struct vcase LIMITS_MISSING[] = {
       {RULE_RESOURCES_LIMITS_MISSING, "django", RES "/limits/memory"}}},
     {"seed", DJ(",'resources':{'limits':{'cpu':'1000m','memory':'1Gi'}}"),
      RULE_RESOURCES_LIMITS_MISSING, NULL, NONE},
+    /* the advice follows the request: between it and the maximum, or lower
+     * the request first */
+    {"request above the default limit",
+     DJ(",'resources':{'requests':{'cpu':'2'},'limits':{'memory':'1Gi'}}"),
+     RULE_RESOURCES_LIMITS_MISSING,
+     NULL,
+     {{RULE_RESOURCES_LIMITS_MISSING, "django", RES "/limits/cpu"}}},
+    {"request above the maximum",
+     DJ(",'resources':{'requests':{'memory':'8Gi'},'limits':{'cpu':'1'}}"),
+     RULE_RESOURCES_LIMITS_MISSING,
+     NULL,
+     {{RULE_RESOURCES_LIMITS_MISSING, "django", RES "/limits/memory"}}},
 };
 
 static const struct vcase ABOVE_LIMITS[] = {
