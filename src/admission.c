@@ -15,6 +15,7 @@
 #include "jsonget.h"
 #include "jsonprint.h"
 #include "rules.h"
+#include "text.h"
 
 /* Longest uid echoed: the API server sends a UUID (36 bytes); anything much
  * longer is not from an API server, and refusing it keeps out->uid whole. */
@@ -112,64 +113,11 @@ static void copy_field(char dst[ADMISSION_FIELD_MAX], const char *src)
     dst[n] = '\0';
 }
 
-static const char *type_name(const cJSON *item)
-{
-    if (cJSON_IsObject(item))
-        return "object";
-    if (cJSON_IsArray(item))
-        return "array";
-    if (cJSON_IsString(item))
-        return "string";
-    if (cJSON_IsNumber(item))
-        return "number";
-    if (cJSON_IsBool(item))
-        return "boolean";
-    return "null";
-}
-
 static const char *string_member(const cJSON *obj, const char *key)
 {
     const cJSON *item = jsonget(obj, key);
 
     return cJSON_IsString(item) ? item->valuestring : NULL;
-}
-
-/* Length of the UTF-8 sequence at s[0..n) (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF), or 0 when it is not one. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        if (n < 3 || s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80)
-            return 0;
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        if (n < 4 || s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
-            return 0;
-        return 4;
-    }
-    return 0;
-}
-
-static bool utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-
-    for (size_t i = 0; i < n;) {
-        size_t k = utf8_sequence(p + i, n - i);
-        if (!k)
-            return false;
-        i += k;
-    }
-    return true;
 }
 
 /* Cleans text into a warning the API server accepts: valid UTF-8 (a byte
@@ -230,7 +178,7 @@ static void clean_feed(struct cleaner *c, const char *src)
             i += run;
             continue;
         }
-        k = utf8_sequence(ch, n - i);
+        k = text_utf8_sequence((const char *)ch, n - i);
         if (!k) {
             repl = '?';
             k = 1;
@@ -499,7 +447,7 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct admissi
 
 #define REJECT(...) return bad_request(out, __VA_ARGS__) < 0 ? -1 : 1
     if (!cJSON_IsObject(root))
-        REJECT("body is not an AdmissionReview (expected a JSON object, got %s)", type_name(root));
+        REJECT("body is not an AdmissionReview (expected a JSON object, got %s)", text_json_type(root));
     if ((dup = duplicate_key(root)))
         REJECT("body has the key \"%.64s\" twice", dup);
     api = string_member(root, "apiVersion");
@@ -512,7 +460,7 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct admissi
     if (!request || cJSON_IsNull(request))
         REJECT("request is missing");
     if (!cJSON_IsObject(request))
-        REJECT("request is not an object (got %s)", type_name(request));
+        REJECT("request is not an object (got %s)", text_json_type(request));
     if ((dup = duplicate_key(request)))
         REJECT("request has the key \"%.64s\" twice", dup);
 
@@ -524,7 +472,7 @@ static int read_envelope(const cJSON *root, struct envelope *env, struct admissi
         REJECT("request.uid is empty");
     if (uid_len > UID_MAX)
         REJECT("request.uid is too long (%zu bytes, at most %d)", uid_len, UID_MAX);
-    if (!utf8_valid(uid->valuestring, uid_len))
+    if (!text_utf8_valid(uid->valuestring, uid_len))
         REJECT("request.uid is not valid UTF-8");
     copy_field(out->uid, uid->valuestring);
 

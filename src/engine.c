@@ -9,6 +9,7 @@
 #include "patch.h"
 #include "rules.h"
 #include "selector.h"
+#include "text.h"
 
 /* The views every rule works on, resolved once by engine_structure. */
 struct views {
@@ -16,24 +17,6 @@ struct views {
     const cJSON *containers;
     size_t main_index;
 };
-
-/* JSON type names as a developer reading YAML would say them. */
-static const char *type_name(const cJSON *item)
-{
-    if (cJSON_IsObject(item))
-        return "object";
-    if (cJSON_IsArray(item))
-        return "list";
-    if (cJSON_IsString(item))
-        return "string";
-    if (cJSON_IsNumber(item))
-        return "number";
-    if (cJSON_IsBool(item))
-        return "boolean";
-    if (cJSON_IsNull(item))
-        return "null";
-    return "invalid value";
-}
 
 /* Pointer text for base + "/" + escaped key; -1 with d filled if too long. */
 static int child_ptr(struct jsonptr *out, const char *base, const char *key, struct diag *d)
@@ -58,7 +41,7 @@ static int optional_object(const cJSON *parent, const char *base, const char *ke
         return 0;
     if (child_ptr(&ptr, base, key, d) != 0)
         return -1;
-    return diag_set(d, ptr.text, "%s must be an object, got %s", what, type_name(item));
+    return diag_set(d, ptr.text, "%s must be an object, got %s", what, text_json_type(item));
 }
 
 static int optional_array(const cJSON *parent, const char *base, const char *key,
@@ -71,7 +54,7 @@ static int optional_array(const cJSON *parent, const char *base, const char *key
         return 0;
     if (child_ptr(&ptr, base, key, d) != 0)
         return -1;
-    return diag_set(d, ptr.text, "%s must be a list, got %s", what, type_name(item));
+    return diag_set(d, ptr.text, "%s must be a list, got %s", what, text_json_type(item));
 }
 
 static int required_object(const cJSON *parent, const char *base, const char *key,
@@ -115,7 +98,7 @@ static int check_metadata(const cJSON *parent, const char *base, const char *wha
         return diag_set(d, base, "JSON pointer too long below this value");
     return diag_set(d, ptr.text,
                     "annotation %s must be a string (a comma-separated list of rule ids), got %s",
-                    ENGINE_EXEMPT_ANNOTATION, type_name(exempt));
+                    ENGINE_EXEMPT_ANNOTATION, text_json_type(exempt));
 }
 
 /* Every member of a container the rules read, with the type Kubernetes
@@ -146,7 +129,7 @@ static int check_container_list(const cJSON *list, const char *ptr, struct diag 
         if (jsonptr_set(&cptr, ptr) != 0 || jsonptr_push_index(&cptr, i) != 0)
             return diag_set(d, ptr, "JSON pointer too long below this value");
         if (!cJSON_IsObject(c))
-            return diag_set(d, cptr.text, "a container must be an object, got %s", type_name(c));
+            return diag_set(d, cptr.text, "a container must be an object, got %s", text_json_type(c));
         if (check_container(c, cptr.text, d) != 0)
             return -1;
         i++;
@@ -172,7 +155,7 @@ static int engine_structure(const struct policy *p, const cJSON *object, struct 
     size_t i;
 
     if (!cJSON_IsObject(object))
-        return diag_set(d, "", "a Deployment must be an object, got %s", type_name(object));
+        return diag_set(d, "", "a Deployment must be an object, got %s", text_json_type(object));
     if (check_metadata(object, "", "metadata", true, d) != 0)
         return -1;
     if (required_object(object, "", "spec", "spec", &spec, d) != 0 ||
@@ -188,7 +171,7 @@ static int engine_structure(const struct policy *p, const cJSON *object, struct 
         return diag_set(d, "/spec/template/spec/containers", "containers is required");
     if (!cJSON_IsArray(containers))
         return diag_set(d, "/spec/template/spec/containers",
-                        "containers must be a list of containers, got %s", type_name(containers));
+                        "containers must be a list of containers, got %s", text_json_type(containers));
     if (cJSON_GetArraySize(containers) == 0)
         return diag_set(d, "/spec/template/spec/containers",
                         "containers must list at least one container");
@@ -198,20 +181,20 @@ static int engine_structure(const struct policy *p, const cJSON *object, struct 
     inits = jsonget(pod, "initContainers");
     if (inits && !cJSON_IsArray(inits))
         return diag_set(d, "/spec/template/spec/initContainers",
-                        "initContainers must be a list of containers, got %s", type_name(inits));
+                        "initContainers must be a list of containers, got %s", text_json_type(inits));
     if (inits && check_container_list(inits, "/spec/template/spec/initContainers", d) != 0)
         return -1;
 
     volumes = jsonget(pod, "volumes");
     if (volumes && !cJSON_IsArray(volumes))
         return diag_set(d, "/spec/template/spec/volumes", "volumes must be a list, got %s",
-                        type_name(volumes));
+                        text_json_type(volumes));
     i = 0;
     cJSON_ArrayForEach(c, volumes) {
         char vptr[64];
         if (!cJSON_IsObject(c)) {
             snprintf(vptr, sizeof(vptr), "/spec/template/spec/volumes/%zu", i);
-            return diag_set(d, vptr, "a volume must be an object, got %s", type_name(c));
+            return diag_set(d, vptr, "a volume must be an object, got %s", text_json_type(c));
         }
         i++;
     }
@@ -471,7 +454,7 @@ int engine_validate_scale(const struct policy *p, const cJSON *scale, bool *sele
 
     *selected = false;
     if (!cJSON_IsObject(scale))
-        return diag_set(d, "", "a Scale must be an object, got %s", type_name(scale));
+        return diag_set(d, "", "a Scale must be an object, got %s", text_json_type(scale));
     if (optional_object(scale, "", "spec", "spec", &spec, d) != 0 ||
         optional_object(scale, "", "status", "status", &status, d) != 0)
         return -1;
@@ -480,7 +463,7 @@ int engine_validate_scale(const struct policy *p, const cJSON *scale, bool *sele
     if (replicas) {
         if (!cJSON_IsNumber(replicas))
             return diag_set(d, "/spec/replicas", "replicas must be an integer, got %s",
-                            type_name(replicas));
+                            text_json_type(replicas));
         n = replicas->valuedouble;
         /* the range test first: the cast is only defined inside it */
         if (!(n >= -2147483648.0 && n <= 2147483647.0) || (double)(long long)n != n)
@@ -491,7 +474,7 @@ int engine_validate_scale(const struct policy *p, const cJSON *scale, bool *sele
     text = jsonget(status, "selector");
     if (text && !cJSON_IsString(text))
         return diag_set(d, "/status/selector", "status.selector must be a string, got %s",
-                        type_name(text));
+                        text_json_type(text));
     if (!text || !text->valuestring[0])
         return 0;
     if (selector_parse_string(text->valuestring, &labels, d) != 0) {

@@ -624,6 +624,8 @@ static unsigned int cores(void)
     return n < 1 ? 1 : n > 64 ? 64 : (unsigned int)n;
 }
 
+static void log_mhd(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
     struct server *s = cls;
@@ -783,6 +785,9 @@ int server_run(const struct server_config *c, struct diag *d)
     s->quiesced = MHD_INVALID_SOCKET;
     metrics_init(&s->metrics);
     pthread_mutex_init(&s->policy_lock, NULL);
+    /* before any worker thread exists, so no thread uses cJSON while the
+     * hooks change */
+    reqarena_install();
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);

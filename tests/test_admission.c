@@ -184,7 +184,7 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
     {"", 0, "body is empty"},
     {"null", 0, "body is not an AdmissionReview (expected a JSON object, got null)"},
-    {"[]", 0, "body is not an AdmissionReview (expected a JSON object, got array)"},
+    {"[]", 0, "body is not an AdmissionReview (expected a JSON object, got list)"},
     {"\"AdmissionReview\"", 0, "body is not an AdmissionReview (expected a JSON object, got string)"},
     {"42", 0, "body is not an AdmissionReview (expected a JSON object, got number)"},
     {"true", 0, "body is not an AdmissionReview (expected a JSON object, got boolean)"},
@@ -202,7 +202,7 @@ static const struct bad_case bad_cases[] = {
     {"{\"apiVersion\":\"admission.k8s.io/v1\"}", 0, "kind must be AdmissionReview"},
     {"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}", 0, "request is missing"},
     {REVIEW("null"), 0, "request is missing"},
-    {REVIEW("[]"), 0, "request is not an object (got array)"},
+    {REVIEW("[]"), 0, "request is not an object (got list)"},
     {"{\"apiVersion\":\"admission.k8s.io/v1\",\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}",
      0, "body has the key \"apiVersion\" twice"},
     {REVIEW("{}"), 0, "request.uid is missing or not a string"},
@@ -928,7 +928,7 @@ static void test_warning_clean(void **state)
     for (size_t n = 30; n < 70; n++) {
         size_t len = warning_clean(out, repeat(in, "\xe4\xb8\xad", n, ""));
         assert_true(len <= ADMISSION_WARNING_MAX);
-        assert_true(utf8_valid(out, len));
+        assert_true(text_utf8_valid(out, len));
         if (n * 3 > ADMISSION_WARNING_MAX) {
             assert_int_equal(len, 39 * 3 + 3);
             assert_string_equal(out + len - 3, "...");
@@ -1111,7 +1111,7 @@ static size_t check_warning_limits(const cJSON *resp, bool *summarised)
         len = strlen(item->valuestring);
         assert_true(len > 0);
         assert_true(len <= ADMISSION_WARNING_MAX);
-        assert_true(utf8_valid(item->valuestring, len));
+        assert_true(text_utf8_valid(item->valuestring, len));
         for (size_t i = 0; i < len; i++)
             assert_true((unsigned char)item->valuestring[i] >= 0x20 && item->valuestring[i] != 0x7f);
         total += len;
