@@ -88,4 +88,12 @@ const char *text_quote(const char *s, size_t len, size_t max, char *out, size_t 
  * out. */
 const char *text_clip(const char *s, size_t len, size_t max, char *out, size_t cap);
 
+/* room for any long long in decimal: sign, 19 digits */
+#define TEXT_INT_SIZE 24
+
+/* Writes v in decimal, without printf (hot paths build JSON and summaries
+ * with it), at the END of digits[TEXT_INT_SIZE]; returns where the text
+ * starts and sets *len. Not NUL-terminated. */
+const char *text_int(long long v, char digits[TEXT_INT_SIZE], size_t *len);
+
 #endif

@@ -318,18 +318,11 @@ static void jb_str(struct jbuf *b, const char *s)
 
 static void jb_int(struct jbuf *b, long long v)
 {
-    char digits[24];
-    char *p = digits + sizeof(digits);
-    /* the magnitude as unsigned, so LLONG_MIN negates without overflow */
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    char digits[TEXT_INT_SIZE];
+    size_t n;
+    const char *p = text_int(v, digits, &n);
 
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        *--p = '-';
-    jb_put(b, p, (size_t)(digits + sizeof(digits) - p));
+    jb_put(b, p, n);
 }
 
 /* s as a JSON string, escaped exactly as cJSON prints it (so the body is

@@ -12,6 +12,7 @@
 #include "patch.h"
 #include "policy.h"
 #include "quantity.h"
+#include "text.h"
 
 /* Summaries become AdmissionReview warnings, which the API server cuts at
  * 120 characters: stay well under. */
@@ -89,20 +90,13 @@ static void text_add(struct text *t, const char *s)
     text_addn(t, s, strlen(s));
 }
 
-static void text_int(struct text *t, long long v)
+static void text_add_int(struct text *t, long long v)
 {
-    char digits[24];
-    char *p = digits + sizeof(digits);
-    /* the magnitude as unsigned, so LLONG_MIN negates without overflow */
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    char digits[TEXT_INT_SIZE];
+    size_t n;
+    const char *p = text_int(v, digits, &n);
 
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        *--p = '-';
-    text_addn(t, p, (size_t)(digits + sizeof(digits) - p));
+    text_addn(t, p, n);
 }
 
 /* A value for people: a string as it is, anything else as compact JSON
@@ -350,7 +344,7 @@ static int container_ref_init(struct container_ref *r, cJSON *c, const char *lis
 
     r->node = c;
     text_init(&t);
-    text_int(&t, (long long)index);
+    text_add_int(&t, (long long)index);
     /* list_ptr is one of this file's literals; the index is digits */
     if (n + 1 + t.len >= JSONPTR_MAX)
         return ptr_too_long(list_ptr, d);
@@ -365,7 +359,7 @@ static int container_ref_init(struct container_ref *r, cJSON *c, const char *lis
         text_addn(&t, name->valuestring, strnlen(name->valuestring, 300));
     } else {
         text_add(&t, "#");
-        text_int(&t, (long long)index);
+        text_add_int(&t, (long long)index);
     }
     memcpy(r->where, t.buf, t.len + 1);
     return 0;
@@ -426,7 +420,7 @@ int mutate_replicas(const struct mutate_ctx *ctx, struct diag *d)
         return oom(d);
     text_init(&t);
     text_add(&t, "added replicas ");
-    text_int(&t, ctx->policy->replicas);
+    text_add_int(&t, ctx->policy->replicas);
     return add_member(ctx->patch, spec, "/spec", "replicas", v, d, &t);
 }
 
@@ -479,9 +473,9 @@ static int add_probe(const struct mutate_ctx *ctx, enum probe_kind kind, const c
     text_add(&t, " (GET ");
     text_add(&t, pp->path);
     text_add(&t, " :");
-    text_int(&t, pp->port);
+    text_add_int(&t, pp->port);
     text_add(&t, ", period ");
-    text_int(&t, pp->period_seconds);
+    text_add_int(&t, pp->period_seconds);
     text_add(&t, "s) to ");
     text_add(&t, c.where);
     return add_member(ctx->patch, c.node, c.ptr.text, field, probe, d, &t);
@@ -1009,11 +1003,11 @@ int mutate_strategy(const struct mutate_ctx *ctx, struct diag *d)
         text_add(&t, "added strategy RollingUpdate (");
         if (add_surge) {
             text_add(&t, "maxSurge ");
-            text_int(&t, p->max_surge);
+            text_add_int(&t, p->max_surge);
         }
         if (add_unavailable) {
             text_add(&t, add_surge ? ", maxUnavailable " : "maxUnavailable ");
-            text_int(&t, p->max_unavailable);
+            text_add_int(&t, p->max_unavailable);
         }
         text_add(&t, ")");
         return merge_add(ctx->patch, spec, &ptr, "", obj1("strategy", want), "Deployment", t.buf,
@@ -1083,7 +1077,7 @@ int mutate_pod_anti_affinity(const struct mutate_ctx *ctx, struct diag *d)
     text_add(&t, "added preferred pod anti-affinity on ");
     text_add(&t, p->anti_affinity_topology_key);
     text_add(&t, " (weight ");
-    text_int(&t, p->anti_affinity_weight);
+    text_add_int(&t, p->anti_affinity_weight);
     text_add(&t, ")");
     return merge_add(ctx->patch, ctx->pod_spec, &ptr, "",
                      obj1("affinity",

@@ -217,3 +217,20 @@ const char *text_clip(const char *s, size_t len, size_t max, char *out, size_t c
     out[n] = '\0';
     return out;
 }
+
+/* see text.h */
+const char *text_int(long long v, char digits[TEXT_INT_SIZE], size_t *len)
+{
+    char *p = digits + TEXT_INT_SIZE;
+    /* the magnitude as unsigned, so LLONG_MIN negates without overflow */
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    *len = (size_t)(digits + TEXT_INT_SIZE - p);
+    return p;
+}

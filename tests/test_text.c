@@ -2,6 +2,7 @@
  * surrogates, truncated sequences, C0/C1/F5+ leads), cutting on a character
  * boundary, and quoting and clipping user text into bounded messages.
  * Hostile cases come first in every table. */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -628,6 +629,25 @@ static void test_clip_cap_zero(void **state)
     assert_int_equal(out, 'x');
 }
 
+/* decimal integers: the extremes, zero, signs; compared with printf */
+static void test_int(void **state)
+{
+    static const long long cases[] = {0, 1, -1, 9, 10, -10, 1000, 2147483648LL, -2147483649LL,
+                                      LLONG_MAX, LLONG_MIN, LLONG_MIN + 1};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char digits[TEXT_INT_SIZE], want[32];
+        size_t n;
+        const char *p = text_int(cases[i], digits, &n);
+
+        snprintf(want, sizeof(want), "%lld", cases[i]);
+        assert_int_equal(n, strlen(want));
+        assert_memory_equal(p, want, n);
+        assert_ptr_equal(p + n, digits + TEXT_INT_SIZE);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -646,6 +666,7 @@ int main(void)
         cmocka_unit_test(test_clip_cap_zero),
         cmocka_unit_test(test_clip_table),
         cmocka_unit_test(test_clip_in_place),
+        cmocka_unit_test(test_int),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
