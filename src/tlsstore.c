@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* GnuTLS reads certificate chains of any length; a Secret rarely holds more
  * than leaf + intermediates */
@@ -200,8 +201,22 @@ int tlsstore_refresh(struct diag *d)
     store.cert_sig = c;
     store.key_sig = k;
     p = pair_load(store.cert_path, store.key_path, d);
-    if (!p)
-        return -1;
+    if (!p) {
+        /* a swap that landed between reading the certificate and the key
+         * gives a mismatched pair once: look again after the swap settles
+         * before calling the new pair broken */
+        struct timespec settle = {0, 100 * 1000000L};
+        nanosleep(&settle, NULL);
+        if (sig_read(store.cert_path, &c) < 0 || sig_read(store.key_path, &k) < 0 ||
+            (sig_equal(&c, &store.cert_sig) && sig_equal(&k, &store.key_sig)))
+            return -1;
+        store.cert_sig = c;
+        store.key_sig = k;
+        diag_clear(d);
+        p = pair_load(store.cert_path, store.key_path, d);
+        if (!p)
+            return -1;
+    }
     install(p);
     return 1;
 }
