@@ -310,6 +310,32 @@ static int pod_security_context(const struct check *k, struct jsonptr *pod_ptr, 
     return security_context(k, "", pod_ptr, k->ctx->pod_spec, out);
 }
 
+/* What a check does with one container's securityContext (NULL when
+ * absent): 0, or -1 on failure. */
+typedef int (*container_sc_fn)(const struct check *k, const struct container *c, const cJSON *sc,
+                               const void *arg);
+
+/* Calls fn for each container (ephemeral ones too when asked) whose
+ * securityContext is absent or an object; one of another type is reported
+ * and the container skipped. 0 or -1. */
+static int each_security_context(const struct check *k, bool ephemeral, container_sc_fn fn,
+                                 const void *arg)
+{
+    struct container_iter it;
+    struct container c;
+    int rc;
+
+    container_iter_init(&it, k->ctx, ephemeral);
+    while ((rc = container_next(&it, &c, k->d)) > 0) {
+        const cJSON *sc;
+        int s = security_context(k, c.name, &c.ptr, c.obj, &sc);
+
+        if (s < 0 || (s > 0 && fn(k, &c, sc, arg) != 0))
+            return -1;
+    }
+    return rc;
+}
+
 /* Judges a boolean securityContext field that must not be true (privileged).
  * Pointer to the field; message names `what_true` when it is true. */
 static int forbid_true(const struct check *k, const struct container *c, const cJSON *sc,
@@ -825,27 +851,19 @@ int check_limits_above_maximum(const struct check_ctx *ctx, enum rule_id id, str
 
 /* ------------------------------------------------ pod security standards */
 
+static int privileged_in(const struct check *k, const struct container *c, const cJSON *sc,
+                         const void *arg)
+{
+    (void)arg;
+    return forbid_true(k, c, sc, "privileged", "container runs privileged");
+}
+
 /* see validate.h */
 int check_privileged(const struct check_ctx *ctx, enum rule_id id, struct diag *d)
 {
     const struct check k = {ctx, id, d};
-    struct container_iter it;
-    struct container c;
-    int rc;
 
-    container_iter_init(&it, ctx, true);
-    while ((rc = container_next(&it, &c, d)) > 0) {
-        const cJSON *sc;
-        int s = security_context(&k, c.name, &c.ptr, c.obj, &sc);
-
-        if (s < 0)
-            return -1;
-        if (s == 0)
-            continue;
-        if (forbid_true(&k, &c, sc, "privileged", "container runs privileged") != 0)
-            return -1;
-    }
-    return rc;
+    return each_security_context(&k, true, privileged_in, NULL);
 }
 
 /* see validate.h */
@@ -1153,44 +1171,68 @@ int check_capabilities_drop_all(const struct check_ctx *ctx, enum rule_id id, st
     return rc;
 }
 
+static int escalation_in(const struct check *k, const struct container *c, const cJSON *sc,
+                         const void *arg)
+{
+    (void)arg;
+    return require_bool(k, c, sc, "allowPrivilegeEscalation", false,
+                        "container allows privilege escalation", " (Kubernetes then allows it)",
+                        "");
+}
+
 /* see validate.h */
 int check_privilege_escalation(const struct check_ctx *ctx, enum rule_id id, struct diag *d)
 {
     const struct check k = {ctx, id, d};
-    struct container_iter it;
-    struct container c;
-    int rc;
 
     if (pod_is_windows(ctx))
         return 0;
-    container_iter_init(&it, ctx, true);
-    while ((rc = container_next(&it, &c, d)) > 0) {
-        const cJSON *sc;
-        int s = security_context(&k, c.name, &c.ptr, c.obj, &sc);
+    return each_security_context(&k, true, escalation_in, NULL);
+}
 
-        if (s < 0)
-            return -1;
-        if (s == 0)
-            continue;
-        if (require_bool(&k, &c, sc, "allowPrivilegeEscalation", false,
-                         "container allows privilege escalation", " (Kubernetes then allows it)",
-                         "") != 0)
-            return -1;
-    }
-    return rc;
+/* What the pod's securityContext sets for a field its containers inherit
+ * when they leave it unset. */
+enum pod_setting { POD_UNSET, POD_GOOD, POD_BAD };
+
+/* arg: the pod's enum pod_setting for runAsNonRoot */
+static int run_as_non_root_in(const struct check *k, const struct container *c, const cJSON *sc,
+                              const void *arg)
+{
+    const enum pod_setting pod = *(const enum pod_setting *)arg;
+    const cJSON *v = field(sc, "runAsNonRoot");
+    struct jsonptr p;
+
+    if (ptr_join(&p, &c->ptr, k->d, "securityContext", "runAsNonRoot", NULL) != 0)
+        return -1;
+    if (cJSON_IsTrue(v))
+        return 0;
+    if (!v && pod == POD_GOOD)
+        return 0;
+    if (cJSON_IsFalse(v))
+        return report(
+            k, c->name, &p,
+            "container sets runAsNonRoot to false: set securityContext.runAsNonRoot to true");
+    if (v)
+        return report(k, c->name, &p,
+                      "securityContext.runAsNonRoot is %s, expected the boolean true",
+                      text_json_type_article(v));
+    if (pod == POD_BAD)
+        return report(k, c->name, &p,
+                      "runAsNonRoot is not set on the container and the pod sets it to false: set "
+                      "runAsNonRoot to true on the pod or the container");
+    return report(k, c->name, &p,
+                  "runAsNonRoot is not set on the container or the pod: set "
+                  "spec.template.spec.securityContext.runAsNonRoot to true");
 }
 
 /* see validate.h */
 int check_run_as_non_root(const struct check_ctx *ctx, enum rule_id id, struct diag *d)
 {
     const struct check k = {ctx, id, d};
-    struct container_iter it;
-    struct container c;
     struct jsonptr pod_ptr, p;
     const cJSON *pod_sc, *v;
-    /* the pod sets runAsNonRoot true, so containers may leave it unset */
-    bool pod_true = false;
-    bool pod_false = false;
+    /* POD_GOOD: the pod sets runAsNonRoot true, so containers may leave it unset */
+    enum pod_setting pod = POD_UNSET;
     int rc = pod_security_context(&k, &pod_ptr, &pod_sc);
 
     if (rc < 0)
@@ -1200,55 +1242,20 @@ int check_run_as_non_root(const struct check_ctx *ctx, enum rule_id id, struct d
         if (ptr_join(&p, &pod_ptr, d, "securityContext", "runAsNonRoot", NULL) != 0)
             return -1;
         if (cJSON_IsTrue(v))
-            pod_true = true;
+            pod = POD_GOOD;
         else if (cJSON_IsFalse(v))
-            pod_false = true;
-        if (pod_false && report(&k, "", &p,
-                                "pod sets runAsNonRoot to false: set "
-                                "spec.template.spec.securityContext.runAsNonRoot to true") != 0)
+            pod = POD_BAD;
+        if (pod == POD_BAD &&
+            report(&k, "", &p,
+                   "pod sets runAsNonRoot to false: set "
+                   "spec.template.spec.securityContext.runAsNonRoot to true") != 0)
             return -1;
         if (!cJSON_IsBool(v) &&
             report(&k, "", &p, "pod securityContext.runAsNonRoot is %s, expected the boolean true",
                    text_json_type_article(v)) != 0)
             return -1;
     }
-
-    container_iter_init(&it, ctx, true);
-    while ((rc = container_next(&it, &c, d)) > 0) {
-        const cJSON *sc;
-        int s = security_context(&k, c.name, &c.ptr, c.obj, &sc);
-
-        if (s < 0)
-            return -1;
-        if (s == 0)
-            continue;
-        v = field(sc, "runAsNonRoot");
-        if (ptr_join(&p, &c.ptr, d, "securityContext", "runAsNonRoot", NULL) != 0)
-            return -1;
-        if (cJSON_IsTrue(v))
-            continue;
-        if (!v && pod_true)
-            continue;
-        if (cJSON_IsFalse(v))
-            s = report(
-                &k, c.name, &p,
-                "container sets runAsNonRoot to false: set securityContext.runAsNonRoot to true");
-        else if (v)
-            s = report(&k, c.name, &p,
-                       "securityContext.runAsNonRoot is %s, expected the boolean true",
-                       text_json_type_article(v));
-        else if (pod_false)
-            s = report(&k, c.name, &p,
-                       "runAsNonRoot is not set on the container and the pod sets it to false: set "
-                       "runAsNonRoot to true on the pod or the container");
-        else
-            s = report(&k, c.name, &p,
-                       "runAsNonRoot is not set on the container or the pod: set "
-                       "spec.template.spec.securityContext.runAsNonRoot to true");
-        if (s != 0)
-            return -1;
-    }
-    return rc;
+    return each_security_context(&k, true, run_as_non_root_in, &pod);
 }
 
 /* Judges runAsUser in a securityContext (pod: container ""). */
@@ -1278,12 +1285,17 @@ static int judge_run_as_user(const struct check *k, const char *container,
                   who, where, k->ctx->policy->run_as_user);
 }
 
+static int run_as_user_in(const struct check *k, const struct container *c, const cJSON *sc,
+                          const void *arg)
+{
+    (void)arg;
+    return judge_run_as_user(k, c->name, &c->ptr, sc, "container", "securityContext");
+}
+
 /* see validate.h */
 int check_run_as_user_root(const struct check_ctx *ctx, enum rule_id id, struct diag *d)
 {
     const struct check k = {ctx, id, d};
-    struct container_iter it;
-    struct container c;
     struct jsonptr pod_ptr;
     const cJSON *pod_sc;
     int rc = pod_security_context(&k, &pod_ptr, &pod_sc);
@@ -1293,19 +1305,7 @@ int check_run_as_user_root(const struct check_ctx *ctx, enum rule_id id, struct 
     if (rc > 0 && judge_run_as_user(&k, "", &pod_ptr, pod_sc, "pod",
                                     "spec.template.spec.securityContext") != 0)
         return -1;
-    container_iter_init(&it, ctx, true);
-    while ((rc = container_next(&it, &c, d)) > 0) {
-        const cJSON *sc;
-        int s = security_context(&k, c.name, &c.ptr, c.obj, &sc);
-
-        if (s < 0)
-            return -1;
-        if (s == 0)
-            continue;
-        if (judge_run_as_user(&k, c.name, &c.ptr, sc, "container", "securityContext") != 0)
-            return -1;
-    }
-    return rc;
+    return each_security_context(&k, true, run_as_user_in, NULL);
 }
 
 /* Judges an explicitly set seccompProfile (pod or container). Returns 1
@@ -1350,18 +1350,40 @@ static int judge_seccomp(const struct check *k, const char *container,
     return rc != 0 ? -1 : 0;
 }
 
+/* arg: the pod's enum pod_setting for seccompProfile */
+static int seccomp_in(const struct check *k, const struct container *c, const cJSON *sc,
+                      const void *arg)
+{
+    const enum pod_setting pod = *(const enum pod_setting *)arg;
+    const char *want = k->ctx->policy->seccomp_profile;
+    const cJSON *profile = field(sc, "seccompProfile");
+    struct jsonptr p;
+
+    if (profile)
+        return judge_seccomp(k, c->name, &c->ptr, profile, "container") < 0 ? -1 : 0;
+    if (pod == POD_GOOD)
+        return 0;
+    if (ptr_join(&p, &c->ptr, k->d, "securityContext", "seccompProfile", NULL) != 0)
+        return -1;
+    if (pod == POD_BAD)
+        return report(k, c->name, &p,
+                      "container inherits the pod's forbidden seccompProfile: set "
+                      "spec.template.spec.securityContext.seccompProfile.type to %s",
+                      want);
+    return report(k, c->name, &p,
+                  "seccompProfile is not set on the container or the pod: set "
+                  "spec.template.spec.securityContext.seccompProfile.type to %s",
+                  want);
+}
+
 /* see validate.h */
 int check_seccomp_profile(const struct check_ctx *ctx, enum rule_id id, struct diag *d)
 {
     const struct check k = {ctx, id, d};
-    const char *want = ctx->policy->seccomp_profile;
-    struct container_iter it;
-    struct container c;
     struct jsonptr pod_ptr;
     const cJSON *pod_sc, *profile;
-    /* the pod sets an allowed profile, so containers may leave it unset */
-    bool pod_ok = false;
-    bool pod_bad = false;
+    /* POD_GOOD: the pod sets an allowed profile, so containers may leave it unset */
+    enum pod_setting pod = POD_UNSET;
     int rc;
 
     if (pod_is_windows(ctx))
@@ -1375,70 +1397,27 @@ int check_seccomp_profile(const struct check_ctx *ctx, enum rule_id id, struct d
 
         if (s < 0)
             return -1;
-        pod_ok = s == 1;
-        pod_bad = s == 0;
+        pod = s == 1 ? POD_GOOD : POD_BAD;
     }
+    return each_security_context(&k, true, seccomp_in, &pod);
+}
 
-    container_iter_init(&it, ctx, true);
-    while ((rc = container_next(&it, &c, d)) > 0) {
-        const cJSON *sc;
-        struct jsonptr p;
-        int s = security_context(&k, c.name, &c.ptr, c.obj, &sc);
-
-        if (s < 0)
-            return -1;
-        if (s == 0)
-            continue;
-        profile = field(sc, "seccompProfile");
-        if (profile) {
-            if (judge_seccomp(&k, c.name, &c.ptr, profile, "container") < 0)
-                return -1;
-            continue;
-        }
-        if (pod_ok)
-            continue;
-        if (ptr_join(&p, &c.ptr, d, "securityContext", "seccompProfile", NULL) != 0)
-            return -1;
-        if (pod_bad)
-            s = report(&k, c.name, &p,
-                       "container inherits the pod's forbidden seccompProfile: set "
-                       "spec.template.spec.securityContext.seccompProfile.type to %s",
-                       want);
-        else
-            s = report(&k, c.name, &p,
-                       "seccompProfile is not set on the container or the pod: set "
-                       "spec.template.spec.securityContext.seccompProfile.type to %s",
-                       want);
-        if (s != 0)
-            return -1;
-    }
-    return rc;
+static int read_only_in(const struct check *k, const struct container *c, const cJSON *sc,
+                        const void *arg)
+{
+    (void)arg;
+    return require_bool(k, c, sc, "readOnlyRootFilesystem", true, "root filesystem is writable",
+                        "", " (mount an emptyDir at /tmp for scratch files)");
 }
 
 /* see validate.h */
 int check_read_only_root_filesystem(const struct check_ctx *ctx, enum rule_id id, struct diag *d)
 {
     const struct check k = {ctx, id, d};
-    struct container_iter it;
-    struct container c;
-    int rc;
 
     if (pod_is_windows(ctx))
         return 0;
-    container_iter_init(&it, ctx, false);
-    while ((rc = container_next(&it, &c, d)) > 0) {
-        const cJSON *sc;
-        int s = security_context(&k, c.name, &c.ptr, c.obj, &sc);
-
-        if (s < 0)
-            return -1;
-        if (s == 0)
-            continue;
-        if (require_bool(&k, &c, sc, "readOnlyRootFilesystem", true, "root filesystem is writable",
-                         "", " (mount an emptyDir at /tmp for scratch files)") != 0)
-            return -1;
-    }
-    return rc;
+    return each_security_context(&k, false, read_only_in, NULL);
 }
 
 /* ---------------------------------------------------------- annotations */
