@@ -197,6 +197,46 @@ static int typed_member(const struct check *k, const char *container,
     return 0;
 }
 
+/* What a check does with one entry of a list: the entry, its index and its
+ * pointer p. 0, or -1 on failure. */
+typedef int (*entry_fn)(const struct check *k, const char *container, const cJSON *entry,
+                        size_t index, const struct jsonptr *p, const void *arg);
+
+/* Calls fn for each entry of the list `key` of parent (at parent_ptr), with
+ * the entry's pointer built. A member of another type is reported (see
+ * typed_member). When object_note is not NULL each entry must be an object:
+ * another is reported as "<key> entry N is <type>, expected an
+ * object<object_note>" and not passed to fn. 0 or -1. */
+static int each_entry(const struct check *k, const char *container,
+                      const struct jsonptr *parent_ptr, const cJSON *parent, const char *key,
+                      const char *shown, const char *object_note, entry_fn fn, const void *arg)
+{
+    const cJSON *list;
+    struct jsonptr list_ptr;
+    size_t i = 0;
+    int rc = typed_member(k, container, parent_ptr, parent, key, cJSON_Array, shown, &list);
+
+    if (rc <= 0 || !list)
+        return rc < 0 ? -1 : 0;
+    if (ptr_join(&list_ptr, parent_ptr, k->d, key, NULL) != 0)
+        return -1;
+    for (const cJSON *e = list->child; e; e = e->next, i++) {
+        struct jsonptr p;
+
+        if (ptr_index(&p, &list_ptr, i, k->d) != 0)
+            return -1;
+        if (object_note && !cJSON_IsObject(e)) {
+            if (report(k, container, &p, "%s entry %zu is %s, expected an object%s", key, i,
+                       text_json_type_article(e), object_note) != 0)
+                return -1;
+            continue;
+        }
+        if (fn(k, container, e, i, &p, arg) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* ----------------------------------------------------------- containers */
 
 /* One container of the pod template, as the checks see it. */
@@ -904,45 +944,64 @@ int check_host_namespaces(const struct check_ctx *ctx, enum rule_id id, struct d
     return 0;
 }
 
+static int host_path_in(const struct check *k, const char *container, const cJSON *v,
+                        size_t index, const struct jsonptr *vol_ptr, const void *arg)
+{
+    const cJSON *name = field(v, "name");
+    char qname[QUOTE_BUF];
+    struct jsonptr p;
+
+    (void)index;
+    (void)arg;
+    if (!field(v, "hostPath"))
+        return 0;
+    if (ptr_join(&p, vol_ptr, k->d, "hostPath", NULL) != 0)
+        return -1;
+    return report(k, container, &p,
+                  "volume \"%s\" is a hostPath volume: use an emptyDir, configMap, secret or "
+                  "persistentVolumeClaim volume instead",
+                  quote(cJSON_IsString(name) ? name->valuestring : "", qname));
+}
+
 /* see validate.h */
 int check_host_path(const struct check_ctx *ctx, enum rule_id id, struct diag *d)
 {
     const struct check k = {ctx, id, d};
-    struct jsonptr pod_ptr, vols_ptr;
-    const cJSON *vols;
-    size_t i = 0;
-    int rc;
+    struct jsonptr pod_ptr;
 
-    if (ptr_text(&pod_ptr, POD_SPEC_POINTER, d) != 0 ||
-        ptr_join(&vols_ptr, &pod_ptr, d, "volumes", NULL) != 0)
+    if (ptr_text(&pod_ptr, POD_SPEC_POINTER, d) != 0)
         return -1;
-    rc = typed_member(&k, "", &pod_ptr, ctx->pod_spec, "volumes", cJSON_Array, "volumes", &vols);
-    if (rc <= 0)
-        return rc;
-    for (const cJSON *v = vols ? vols->child : NULL; v; v = v->next, i++) {
-        const cJSON *name = field(v, "name");
-        char qname[QUOTE_BUF];
-        struct jsonptr p;
+    return each_entry(&k, "", &pod_ptr, ctx->pod_spec, "volumes", "volumes", "", host_path_in,
+                      NULL);
+}
 
-        if (!cJSON_IsObject(v)) {
-            if (ptr_index(&p, &vols_ptr, i, d) != 0)
-                return -1;
-            if (report(&k, "", &p, "volumes entry %zu is %s, expected an object", i,
-                       text_json_type_article(v)) != 0)
-                return -1;
-            continue;
-        }
-        if (!field(v, "hostPath"))
-            continue;
-        if (ptr_index(&p, &vols_ptr, i, d) != 0 || ptr_join(&p, &p, d, "hostPath", NULL) != 0)
-            return -1;
-        if (report(&k, "", &p,
-                   "volume \"%s\" is a hostPath volume: use an emptyDir, configMap, secret or "
-                   "persistentVolumeClaim volume instead",
-                   quote(cJSON_IsString(name) ? name->valuestring : "", qname)) != 0)
-            return -1;
-    }
-    return 0;
+static int host_port_in(const struct check *k, const char *container, const cJSON *port,
+                        size_t index, const struct jsonptr *port_ptr, const void *arg)
+{
+    const cJSON *hp = field(port, "hostPort");
+    struct jsonptr p;
+    int hostport, cport;
+    char cport_text[32];
+
+    (void)arg;
+    if (!hp || (as_int32(hp, &hostport) && hostport == 0))
+        return 0;
+    if (ptr_join(&p, port_ptr, k->d, "hostPort", NULL) != 0)
+        return -1;
+    if (!cJSON_IsNumber(hp))
+        return report(k, container, &p, "hostPort is %s, expected an integer: remove hostPort",
+                      text_json_type_article(hp));
+    if (!as_int32(hp, &hostport))
+        return report(k, container, &p, "hostPort %s is not a port number: remove hostPort",
+                      number_text(hp->valuedouble, cport_text, sizeof(cport_text)));
+    if (as_int32(field(port, "containerPort"), &cport))
+        snprintf(cport_text, sizeof(cport_text), "containerPort %d", cport);
+    else
+        snprintf(cport_text, sizeof(cport_text), "ports entry %zu", index);
+    return report(k, container, &p,
+                  "%s binds hostPort %d on the node: remove hostPort and expose the port with "
+                  "a Service",
+                  cport_text, hostport);
 }
 
 /* see validate.h */
@@ -954,59 +1013,9 @@ int check_host_port(const struct check_ctx *ctx, enum rule_id id, struct diag *d
     int rc;
 
     container_iter_init(&it, ctx, true);
-    while ((rc = container_next(&it, &c, d)) > 0) {
-        const cJSON *ports;
-        struct jsonptr ports_ptr;
-        size_t j = 0;
-        int s = typed_member(&k, c.name, &c.ptr, c.obj, "ports", cJSON_Array, "ports", &ports);
-
-        if (s < 0)
+    while ((rc = container_next(&it, &c, d)) > 0)
+        if (each_entry(&k, c.name, &c.ptr, c.obj, "ports", "ports", "", host_port_in, NULL) != 0)
             return -1;
-        if (s == 0 || !ports)
-            continue;
-        if (ptr_join(&ports_ptr, &c.ptr, d, "ports", NULL) != 0)
-            return -1;
-        for (const cJSON *port = ports->child; port; port = port->next, j++) {
-            const cJSON *hp = field(port, "hostPort");
-            struct jsonptr p;
-            int hostport, cport;
-            char cport_text[32];
-
-            if (ptr_index(&p, &ports_ptr, j, d) != 0)
-                return -1;
-            if (!cJSON_IsObject(port)) {
-                if (report(&k, c.name, &p, "ports entry %zu is %s, expected an object", j,
-                           text_json_type_article(port)) != 0)
-                    return -1;
-                continue;
-            }
-            if (!hp || (as_int32(hp, &hostport) && hostport == 0))
-                continue;
-            if (ptr_join(&p, &p, d, "hostPort", NULL) != 0)
-                return -1;
-            if (!cJSON_IsNumber(hp)) {
-                if (report(&k, c.name, &p, "hostPort is %s, expected an integer: remove hostPort",
-                           text_json_type_article(hp)) != 0)
-                    return -1;
-                continue;
-            }
-            if (!as_int32(hp, &hostport)) {
-                if (report(&k, c.name, &p, "hostPort %s is not a port number: remove hostPort",
-                           number_text(hp->valuedouble, cport_text, sizeof(cport_text))) != 0)
-                    return -1;
-                continue;
-            }
-            if (as_int32(field(port, "containerPort"), &cport))
-                snprintf(cport_text, sizeof(cport_text), "containerPort %d", cport);
-            else
-                snprintf(cport_text, sizeof(cport_text), "ports entry %zu", j);
-            if (report(&k, c.name, &p,
-                       "%s binds hostPort %d on the node: remove hostPort and expose the port with "
-                       "a Service",
-                       cport_text, hostport) != 0)
-                return -1;
-        }
-    }
     return rc;
 }
 
@@ -1035,6 +1044,36 @@ static int capabilities_of(const struct check *k, const struct container *c, con
                         "securityContext.capabilities", out);
 }
 
+/* arg: the policy's allowed capabilities as text, "" when it allows none */
+static int capability_add_in(const struct check *k, const char *container, const cJSON *cap,
+                             size_t index, const struct jsonptr *p, const void *arg)
+{
+    const struct policy *pol = k->ctx->policy;
+    const char *allowed = arg;
+    char qcap[QUOTE_BUF];
+
+    if (cJSON_IsString(cap) && capability_allowed(pol, cap->valuestring))
+        return 0;
+    if (!cJSON_IsString(cap))
+        return report(k, container, p,
+                      "capabilities.add entry %zu is %s, expected a capability name: remove it",
+                      index, text_json_type_article(cap));
+    if (strncmp(cap->valuestring, "CAP_", 4) == 0 && capability_allowed(pol, cap->valuestring + 4))
+        return report(k, container, p,
+                      "capability \"%s\" is not allowed as spelled: Kubernetes names "
+                      "capabilities without the CAP_ prefix, write %s",
+                      quote(cap->valuestring, qcap), cap->valuestring + 4);
+    if (allowed[0])
+        return report(k, container, p,
+                      "capability \"%s\" may not be added: remove it from "
+                      "securityContext.capabilities.add (allowed: %s)",
+                      quote(cap->valuestring, qcap), allowed);
+    return report(k, container, p,
+                  "capability \"%s\" may not be added: remove it from "
+                  "securityContext.capabilities.add (the policy allows none)",
+                  quote(cap->valuestring, qcap));
+}
+
 /* see validate.h */
 int check_capabilities_add(const struct check_ctx *ctx, enum rule_id id, struct diag *d)
 {
@@ -1061,57 +1100,18 @@ int check_capabilities_add(const struct check_ctx *ctx, enum rule_id id, struct 
 
     container_iter_init(&it, ctx, true);
     while ((rc = container_next(&it, &c, d)) > 0) {
-        const cJSON *caps, *add;
-        struct jsonptr caps_ptr, add_ptr;
-        size_t j = 0;
+        const cJSON *caps;
+        struct jsonptr caps_ptr;
         int s = capabilities_of(&k, &c, &caps);
 
         if (s < 0)
             return -1;
-        if (s == 0 || !caps)
+        if (s == 0)
             continue;
         if (ptr_join(&caps_ptr, &c.ptr, d, "securityContext", "capabilities", NULL) != 0 ||
-            ptr_join(&add_ptr, &caps_ptr, d, "add", NULL) != 0)
+            each_entry(&k, c.name, &caps_ptr, caps, "add", "securityContext.capabilities.add",
+                       NULL, capability_add_in, allowed) != 0)
             return -1;
-        s = typed_member(&k, c.name, &caps_ptr, caps, "add", cJSON_Array,
-                         "securityContext.capabilities.add", &add);
-        if (s < 0)
-            return -1;
-        if (s == 0 || !add)
-            continue;
-        for (const cJSON *cap = add->child; cap; cap = cap->next, j++) {
-            struct jsonptr p;
-            char qcap[QUOTE_BUF];
-            int r;
-
-            if (cJSON_IsString(cap) && capability_allowed(pol, cap->valuestring))
-                continue;
-            if (ptr_index(&p, &add_ptr, j, d) != 0)
-                return -1;
-            if (!cJSON_IsString(cap))
-                r = report(
-                    &k, c.name, &p,
-                    "capabilities.add entry %zu is %s, expected a capability name: remove it", j,
-                    text_json_type_article(cap));
-            else if (strncmp(cap->valuestring, "CAP_", 4) == 0 &&
-                     capability_allowed(pol, cap->valuestring + 4))
-                r = report(&k, c.name, &p,
-                           "capability \"%s\" is not allowed as spelled: Kubernetes names "
-                           "capabilities without the CAP_ prefix, write %s",
-                           quote(cap->valuestring, qcap), cap->valuestring + 4);
-            else if (n)
-                r = report(&k, c.name, &p,
-                           "capability \"%s\" may not be added: remove it from "
-                           "securityContext.capabilities.add (allowed: %s)",
-                           quote(cap->valuestring, qcap), allowed);
-            else
-                r = report(&k, c.name, &p,
-                           "capability \"%s\" may not be added: remove it from "
-                           "securityContext.capabilities.add (the policy allows none)",
-                           quote(cap->valuestring, qcap));
-            if (r != 0)
-                return -1;
-        }
     }
     return rc;
 }
@@ -1686,6 +1686,30 @@ static bool secret_like(const struct policy *pol, const char *name)
     return false;
 }
 
+static int env_literal_in(const struct check *k, const char *container, const cJSON *e,
+                          size_t index, const struct jsonptr *e_ptr, const void *arg)
+{
+    const cJSON *name = field(e, "name");
+    const cJSON *value = field(e, "value");
+    struct jsonptr p;
+    char qname[QUOTE_BUF];
+
+    (void)index;
+    (void)arg;
+    /* a nameless variable is not named like a secret */
+    if (!cJSON_IsString(name) || !secret_like(k->ctx->policy, name->valuestring) || !value)
+        return 0;
+    /* an empty value carries no secret */
+    if (cJSON_IsString(value) && value->valuestring[0] == '\0')
+        return 0;
+    if (ptr_join(&p, e_ptr, k->d, "value", NULL) != 0)
+        return -1;
+    return report(k, container, &p,
+                  "env %s has a literal value: store it in a Secret and use "
+                  "valueFrom.secretKeyRef instead",
+                  quote(name->valuestring, qname));
+}
+
 /* see validate.h */
 int check_env_literal_secret(const struct check_ctx *ctx, enum rule_id id, struct diag *d)
 {
@@ -1695,48 +1719,10 @@ int check_env_literal_secret(const struct check_ctx *ctx, enum rule_id id, struc
     int rc;
 
     container_iter_init(&it, ctx, false);
-    while ((rc = container_next(&it, &c, d)) > 0) {
-        const cJSON *env;
-        struct jsonptr env_ptr;
-        size_t j = 0;
-        int s = typed_member(&k, c.name, &c.ptr, c.obj, "env", cJSON_Array, "env", &env);
-
-        if (s < 0)
+    while ((rc = container_next(&it, &c, d)) > 0)
+        if (each_entry(&k, c.name, &c.ptr, c.obj, "env", "env", " with name and valueFrom",
+                       env_literal_in, NULL) != 0)
             return -1;
-        if (s == 0 || !env)
-            continue;
-        if (ptr_join(&env_ptr, &c.ptr, d, "env", NULL) != 0)
-            return -1;
-        for (const cJSON *e = env->child; e; e = e->next, j++) {
-            const cJSON *name = field(e, "name");
-            const cJSON *value = field(e, "value");
-            struct jsonptr p;
-            char qname[QUOTE_BUF];
-
-            if (ptr_index(&p, &env_ptr, j, d) != 0)
-                return -1;
-            if (!cJSON_IsObject(e)) {
-                if (report(&k, c.name, &p,
-                           "env entry %zu is %s, expected an object with name and valueFrom", j,
-                           text_json_type_article(e)) != 0)
-                    return -1;
-                continue;
-            }
-            /* a nameless variable is not named like a secret */
-            if (!cJSON_IsString(name) || !secret_like(ctx->policy, name->valuestring) || !value)
-                continue;
-            /* an empty value carries no secret */
-            if (cJSON_IsString(value) && value->valuestring[0] == '\0')
-                continue;
-            if (ptr_join(&p, &p, d, "value", NULL) != 0)
-                return -1;
-            if (report(&k, c.name, &p,
-                       "env %s has a literal value: store it in a Secret and use "
-                       "valueFrom.secretKeyRef instead",
-                       quote(name->valuestring, qname)) != 0)
-                return -1;
-        }
-    }
     return rc;
 }
 
