@@ -338,9 +338,10 @@ fail:
     return -1;
 }
 
-/* see engine.h */
-int engine_mutate(const struct policy *p, const cJSON *object, struct mutation *out,
-                  struct diag *d)
+/* engine_mutate over a copy of object, or, when doc is not NULL (it is
+ * object), engine_mutate_in_place over doc itself. */
+static int mutate_object(const struct policy *p, const cJSON *object, cJSON *doc,
+                         struct mutation *out, struct diag *d)
 {
     struct views v;
     struct patch pt;
@@ -350,9 +351,16 @@ int engine_mutate(const struct policy *p, const cJSON *object, struct mutation *
     if (engine_structure(p, object, &v, d) != 0)
         return -1;
     engine_exemptions(p, object, exempt, NULL);
-    if (patch_begin(&pt, object, d) != 0)
+    if ((doc ? patch_begin_in_place(&pt, doc, d) : patch_begin(&pt, object, d)) != 0)
         return -1;
-    if (mutate_run(p, &v, exempt, &pt, out, d) != 0)
+    return mutate_run(p, &v, exempt, &pt, out, d);
+}
+
+/* see engine.h */
+int engine_mutate(const struct policy *p, const cJSON *object, struct mutation *out,
+                  struct diag *d)
+{
+    if (mutate_object(p, object, NULL, out, d) != 0)
         return -1;
     if (!out->result || !out->ops) {
         mutation_free(out);
@@ -365,17 +373,7 @@ int engine_mutate(const struct policy *p, const cJSON *object, struct mutation *
 int engine_mutate_in_place(const struct policy *p, cJSON *object, struct mutation *out,
                            struct diag *d)
 {
-    struct views v;
-    struct patch pt;
-    bool exempt[RULE_COUNT];
-
-    memset(out, 0, sizeof(*out));
-    if (engine_structure(p, object, &v, d) != 0)
-        return -1;
-    engine_exemptions(p, object, exempt, NULL);
-    if (patch_begin_in_place(&pt, object, d) != 0)
-        return -1;
-    return mutate_run(p, &v, exempt, &pt, out, d);
+    return mutate_object(p, object, object, out, d);
 }
 
 /* see engine.h */
