@@ -208,10 +208,13 @@ static char *utf8_clean(const char *s)
     return buf_take(&b, NULL);
 }
 
-static bool json_add_string(cJSON *obj, const char *key, const char *value)
+/* Adds value (NULL as "") under key, or appends it to an array when key is
+ * NULL. */
+static bool json_add_string(cJSON *parent, const char *key, const char *value)
 {
     char *clean = utf8_clean(value ? value : "");
     cJSON *s;
+    bool ok;
 
     if (!clean)
         return false;
@@ -219,11 +222,10 @@ static bool json_add_string(cJSON *obj, const char *key, const char *value)
     free(clean);
     if (!s)
         return false;
-    if (!cJSON_AddItemToObject(obj, key, s)) {
+    ok = key ? cJSON_AddItemToObject(parent, key, s) : cJSON_AddItemToArray(parent, s);
+    if (!ok)
         cJSON_Delete(s);
-        return false;
-    }
-    return true;
+    return ok;
 }
 
 static bool json_add_number(cJSON *obj, const char *key, double value)
@@ -246,24 +248,6 @@ static cJSON *json_add_child(cJSON *parent, const char *key, bool array)
         return NULL;
     }
     return c;
-}
-
-static bool json_append_string(cJSON *array, const char *value)
-{
-    char *clean = utf8_clean(value);
-    cJSON *s;
-
-    if (!clean)
-        return false;
-    s = cJSON_CreateString(clean);
-    free(clean);
-    if (!s)
-        return false;
-    if (!cJSON_AddItemToArray(array, s)) {
-        cJSON_Delete(s);
-        return false;
-    }
-    return true;
 }
 
 /* Pretty-prints and frees root into a malloc'd buffer ending in "\n". */
@@ -474,9 +458,9 @@ static bool json_exemptions(cJSON *parent, const struct findings *f)
     if (!used || !refused)
         return false;
     for (size_t id = 0; id < RULE_COUNT; id++) {
-        if (f->used[id] && !json_append_string(used, rule_name((enum rule_id)id)))
+        if (f->used[id] && !json_add_string(used, NULL, rule_name((enum rule_id)id)))
             return false;
-        if (f->refused[id] && !json_append_string(refused, rule_name((enum rule_id)id)))
+        if (f->refused[id] && !json_add_string(refused, NULL, rule_name((enum rule_id)id)))
             return false;
     }
     return json_add_number(ex, "unknown", (double)f->unknown_exemptions);
