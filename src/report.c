@@ -528,35 +528,17 @@ fail:
     return NULL;
 }
 
-/* Testcase name: "Kind namespace/name" (text form, then XML-escaped). */
-static void xml_object_name(struct buf *b, const struct report_object *o)
+/* Appends what text (text rendered for XML) holds, XML-escaped, and frees
+ * text; a failure in text fails b. */
+static void xml_escape_take(struct buf *b, struct buf *text, bool attribute)
 {
-    struct buf name = {0};
-    char *s;
+    char *s = buf_take(text, NULL);
 
-    text_object(&name, o);
-    s = buf_take(&name, NULL);
     if (!s) {
         b->failed = true;
         return;
     }
-    xml_escape(b, s, true);
-    free(s);
-}
-
-/* Renders the text line of violation i and appends it XML-escaped. */
-static void xml_violation_line(struct buf *b, const struct report_object *o, size_t i)
-{
-    struct buf line = {0};
-    char *s;
-
-    text_violation(&line, o, i);
-    s = buf_take(&line, NULL);
-    if (!s) {
-        b->failed = true;
-        return;
-    }
-    xml_escape(b, s, false);
+    xml_escape(b, s, attribute);
     free(s);
 }
 
@@ -568,6 +550,7 @@ static size_t object_enforce_count(const struct report_object *o)
 static void junit_testcase(struct buf *b, const struct report_object *o)
 {
     bool has_out = findings_count_action(&o->findings, RULE_WARN) > 0;
+    struct buf name = {0};
 
     for (size_t id = 0; id < RULE_COUNT && !has_out; id++)
         has_out = o->findings.used[id] || o->findings.refused[id];
@@ -576,7 +559,9 @@ static void junit_testcase(struct buf *b, const struct report_object *o)
     buf_puts(b, "    <testcase classname=\"");
     xml_escape(b, o->file, true);
     buf_puts(b, "\" name=\"");
-    xml_object_name(b, o);
+    /* testcase name: "Kind namespace/name" */
+    text_object(&name, o);
+    xml_escape_take(b, &name, true);
     buf_puts(b, "\" time=\"0\"");
     if (!object_enforce_count(o) && !has_out) {
         buf_puts(b, "/>\n");
@@ -585,6 +570,7 @@ static void junit_testcase(struct buf *b, const struct report_object *o)
     buf_puts(b, ">\n");
     for (size_t i = 0; i < o->findings.count; i++) {
         const struct violation *v = &o->findings.items[i];
+        struct buf line = {0};
         if (v->action != RULE_ENFORCE)
             continue;
         buf_puts(b, "      <failure type=\"");
@@ -592,12 +578,12 @@ static void junit_testcase(struct buf *b, const struct report_object *o)
         buf_puts(b, "\" message=\"");
         xml_escape(b, v->message, true);
         buf_puts(b, "\">");
-        xml_violation_line(b, o, i);
+        text_violation(&line, o, i);
+        xml_escape_take(b, &line, false);
         buf_puts(b, "</failure>\n");
     }
     if (has_out) {
         struct buf out = {0};
-        char *s;
         for (size_t i = 0; i < o->findings.count; i++) {
             if (o->findings.items[i].action == RULE_ENFORCE)
                 continue;
@@ -605,15 +591,9 @@ static void junit_testcase(struct buf *b, const struct report_object *o)
             buf_puts(&out, "\n");
         }
         text_notes(&out, o);
-        s = buf_take(&out, NULL);
-        if (!s) {
-            b->failed = true;
-            return;
-        }
         buf_puts(b, "      <system-out>");
-        xml_escape(b, s, false);
+        xml_escape_take(b, &out, false);
         buf_puts(b, "</system-out>\n");
-        free(s);
     }
     buf_puts(b, "    </testcase>\n");
 }
