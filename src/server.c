@@ -103,14 +103,15 @@ static void log_emit(cJSON *line)
     cJSON_Delete(line);
 }
 
-static cJSON *log_start(const struct server *s, enum log_level level, const char *msg)
+/* A new log line, or NULL when the level is filtered out (unless always). */
+static cJSON *log_open(const struct server *s, enum log_level level, bool always, const char *msg)
 {
     struct timespec ts;
     char when[64];
     struct tm tm;
     cJSON *line;
 
-    if (level < s->config->log_level)
+    if (level < s->config->log_level && !always)
         return NULL;
     line = cJSON_CreateObject();
     if (!line)
@@ -123,6 +124,19 @@ static cJSON *log_start(const struct server *s, enum log_level level, const char
     cJSON_AddStringToObject(line, "level", level_names[level]);
     cJSON_AddStringToObject(line, "msg", msg);
     return line;
+}
+
+static cJSON *log_start(const struct server *s, enum log_level level, const char *msg)
+{
+    return log_open(s, level, false, msg);
+}
+
+/* Lifecycle lines (listening, draining, stopped: three per process) are
+ * written at every log level: the bound ports and the shutdown are what an
+ * operator must always be able to see. */
+static cJSON *log_lifecycle(const struct server *s, const char *msg)
+{
+    return log_open(s, LOG_INFO, true, msg);
 }
 
 static void log_diag(const struct server *s, enum log_level level, const char *msg, const struct diag *d)
@@ -683,7 +697,7 @@ static int start_daemons(struct server *s, struct diag *d)
     if (!s->health)
         return diag_set(d, NULL, "cannot listen on %s (address in use, or not an address of this host?)",
                         c->health_listen);
-    cJSON *line = log_start(s, LOG_INFO, "listening");
+    cJSON *line = log_lifecycle(s, "listening");
     if (line) {
         cJSON_AddNumberToObject(line, "port", bound_port(s->webhook));
         cJSON_AddNumberToObject(line, "healthPort", bound_port(s->health));
@@ -743,7 +757,7 @@ static void drain(struct server *s, const sigset_t *set)
 
     atomic_store(&s->ready, false);
     atomic_store(&s->draining, true);
-    line = log_start(s, LOG_INFO, "draining");
+    line = log_lifecycle(s, "draining");
     if (line) {
         cJSON_AddNumberToObject(line, "seconds", s->config->drain_seconds);
         log_emit(line);
@@ -827,7 +841,7 @@ out:
     if (s->quiesced != MHD_INVALID_SOCKET)
         close(s->quiesced);
     if (rc == 0) {
-        cJSON *line = log_start(s, LOG_INFO, "stopped");
+        cJSON *line = log_lifecycle(s, "stopped");
         if (line)
             log_emit(line);
     }
