@@ -433,7 +433,7 @@ static int get_int(struct walk *w, const cJSON *item, long long lo, long long hi
 static int get_int_at(struct walk *w, const char *key, const cJSON *item, long long lo,
                       long long hi, int *out)
 {
-    long long v;
+    long long v = 0;
 
     if (!item)
         return 0;
@@ -834,7 +834,7 @@ static int parse_security_context(struct walk *w, const cJSON *obj, struct polic
     if (members(w, obj, keys, 3, v) < 0)
         return -1;
     if (v[0]) {
-        long long uid;
+        long long uid = 0;
 
         if (enter(w, "runAsUser") < 0)
             return -1;
