@@ -19,6 +19,14 @@ int cli_usage_error(const char *cmd, const char *usage, const char *what, const 
 /* Prints d as one line on stderr: "FILE:LINE: message at /pointer". */
 void cli_print_diag(const struct diag *d);
 
+enum cli_option { CLI_POLICY, CLI_OUTPUT, CLI_UNKNOWN, CLI_MISSING_VALUE };
+
+/* Reads the option at argv[*i] that check and mutate share: `--policy F`,
+ * `-o F`, `--output F`, `--policy=F`, `--output=F`. Sets *value (borrowed
+ * from argv) and moves *i past a separate value. CLI_UNKNOWN for any other
+ * option, CLI_MISSING_VALUE when a separate value is absent. */
+enum cli_option cli_read_option(int argc, char **argv, int *i, const char **value);
+
 int cli_check(int argc, char **argv);
 int cli_mutate(int argc, char **argv);
 int cli_review(int argc, char **argv);

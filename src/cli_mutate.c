@@ -282,18 +282,16 @@ int cli_mutate(int argc, char **argv)
             only_files = true;
             continue;
         }
-        if (strcmp(a, "--policy") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            is_policy = strcmp(a, "--policy") == 0;
-            if (i + 1 >= argc)
-                return cli_usage_error("mutate", MUTATE_USAGE, "missing value for", a);
-            value = argv[++i];
-        } else if (strncmp(a, "--policy=", 9) == 0) {
-            is_policy = true;
-            value = a + 9;
-        } else if (strncmp(a, "--output=", 9) == 0) {
-            value = a + 9;
-        } else {
+        switch (cli_read_option(argc, argv, &i, &value)) {
+        case CLI_MISSING_VALUE:
+            return cli_usage_error("mutate", MUTATE_USAGE, "missing value for", a);
+        case CLI_UNKNOWN:
             return cli_usage_error("mutate", MUTATE_USAGE, "unknown option", a);
+        case CLI_POLICY:
+            is_policy = true;
+            break;
+        case CLI_OUTPUT:
+            break;
         }
         if (is_policy) {
             if (policy_path)
