@@ -26,6 +26,7 @@
 #include "metrics.h"
 #include "policyfile.h"
 #include "reqarena.h"
+#include "tlsconn.h"
 #include "tlsstore.h"
 
 /* TLS 1.2 and 1.3 only, AEAD ciphers only, ECDHE only: what the API server's
@@ -300,8 +301,54 @@ static void watch_files(struct server *s)
 
 /* ---- HTTP ---- */
 
+/* The connection's transport (tlsconn.h), NULL when it could not be set up. */
+static struct tlsconn *conn_tls(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return info ? info->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *session = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+        /* without it the connection works as libmicrohttpd set it up */
+        if (session && session->tls_session && fd)
+            *socket_context = tlsconn_attach((gnutls_session_t)session->tls_session, fd->connect_fd);
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        tlsconn_free(*socket_context);
+        *socket_context = NULL;
+    }
+}
+
+/* Queues r, corked into one TLS record (tlsconn.h) that on_completed
+ * sends. libmicrohttpd notifies completion before it closes a connection
+ * that ends with this answer (and, with MHD_USE_TURBO, sends no TLS
+ * close_notify first), so "Connection: close" answers are corked too; the
+ * end-to-end tests check they arrive whole. */
+static enum MHD_Result queue_answer(struct MHD_Connection *c, unsigned int status, struct MHD_Response *r,
+                                    size_t body_len)
+{
+    struct tlsconn *t = conn_tls(c);
+    /* the header block libmicrohttpd adds is a few hundred bytes */
+    bool corked = tlsconn_cork(t, body_len + 512);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+
+    if (ret != MHD_YES && corked)
+        tlsconn_flush(t);
+    return ret;
+}
+
+/* Answers with body (taken: freed by the response, or here on failure;
+ * else copied), plus an Allow header when allow is set. */
 static enum MHD_Result send_bytes(struct server *s, struct MHD_Connection *c, unsigned int status,
-                                  const char *content_type, char *body, size_t len, bool take)
+                                  const char *content_type, const char *allow, char *body, size_t len,
+                                  bool take)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(
         len, body, take ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_MUST_COPY);
@@ -313,10 +360,12 @@ static enum MHD_Result send_bytes(struct server *s, struct MHD_Connection *c, un
         return MHD_NO;
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    if (allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
     /* while draining, move clients off this pod one response at a time */
     if (atomic_load(&s->draining))
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-    ret = MHD_queue_response(c, status, r);
+    ret = queue_answer(c, status, r, len);
     MHD_destroy_response(r);
     return ret;
 }
@@ -332,7 +381,6 @@ static enum MHD_Result send_error(struct server *s, struct MHD_Connection *c, un
     char message[512];
     va_list ap;
     struct admission_outcome out;
-    struct MHD_Response *r;
     enum MHD_Result ret;
 
     va_start(ap, fmt);
@@ -344,20 +392,9 @@ static enum MHD_Result send_error(struct server *s, struct MHD_Connection *c, un
         admission_outcome_free(&out);
         return MHD_NO;
     }
-    r = MHD_create_response_from_buffer(out.body_len, out.body, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        admission_outcome_free(&out);
-        return MHD_NO;
-    }
+    ret = send_bytes(s, c, status, "application/json", allow, out.body, out.body_len, true);
     out.body = NULL; /* the response owns it now */
     admission_outcome_free(&out);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    if (allow)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-    if (atomic_load(&s->draining))
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-    ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
     return ret;
 }
 
@@ -427,7 +464,7 @@ static enum MHD_Result review(struct server *s, struct MHD_Connection *c, struct
             log_emit(line);
         }
     }
-    ret = send_bytes(s, c, (unsigned int)out.http_status, "application/json", out.body, out.body_len, true);
+    ret = send_bytes(s, c, (unsigned int)out.http_status, "application/json", NULL, out.body, out.body_len, true);
     out.body = NULL; /* the response owns it now */
     admission_outcome_free(&out);
     return ret;
@@ -529,8 +566,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     struct server *s = cls;
     struct request *rq = *con_cls;
 
-    (void)c;
-    (void)toe;
+    /* the answer, corked in queue_answer, goes out now as one record */
+    if (tlsconn_flush(conn_tls(c)) != 0 && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+        cJSON *line = log_start(s, LOG_WARN, "connection closed: the client did not take the answer");
+        if (line)
+            log_emit(line);
+    }
     if (!rq)
         return;
     atomic_fetch_sub(&s->metrics.in_flight, 1);
@@ -557,19 +598,19 @@ static enum MHD_Result on_health(void *cls, struct MHD_Connection *c, const char
         return send_error(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET, HEAD", "method %.32s not allowed: use GET",
                           method);
     if (strcmp(url, "/health/live") == 0)
-        return send_bytes(s, c, MHD_HTTP_OK, "text/plain", (char *)"ok\n", 3, false);
+        return send_bytes(s, c, MHD_HTTP_OK, "text/plain", NULL, (char *)"ok\n", 3, false);
     if (strcmp(url, "/health/ready") == 0) {
         if (atomic_load(&s->ready))
-            return send_bytes(s, c, MHD_HTTP_OK, "text/plain", (char *)"ready\n", 6, false);
+            return send_bytes(s, c, MHD_HTTP_OK, "text/plain", NULL, (char *)"ready\n", 6, false);
         const char *why = atomic_load(&s->draining) ? "draining\n" : "starting\n";
-        return send_bytes(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", (char *)why, strlen(why), false);
+        return send_bytes(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", NULL, (char *)why, strlen(why), false);
     }
     if (strcmp(url, "/metrics") == 0) {
         size_t len = 0;
         char *text = metrics_render(&s->metrics, DA_VERSION, &len);
         if (!text)
             return send_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory rendering metrics");
-        return send_bytes(s, c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len, true);
+        return send_bytes(s, c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", NULL, text, len, true);
     }
     return send_error(s, c, MHD_HTTP_NOT_FOUND, NULL, "no such endpoint %.200s: use /health/live, /health/ready or /metrics",
                       url);
@@ -681,6 +722,7 @@ static int start_daemons(struct server *s, struct diag *d)
                                   MHD_OPTION_EXTERNAL_LOGGER, log_mhd, s,
                                   MHD_OPTION_HTTPS_CERT_CALLBACK, tlsstore_retrieve,
                                   MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                  MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
                                   MHD_OPTION_ARRAY, web_options, MHD_OPTION_END);
     if (!s->webhook)
         return diag_set(d, NULL, "cannot listen on %s (address in use, or not an address of this host?)",

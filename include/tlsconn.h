@@ -1,0 +1,60 @@
+/* tlsconn: the transport below a webhook connection's GnuTLS session — one
+ * socket read per request and one TLS record per answer where GnuTLS and
+ * libmicrohttpd 0.9.75 would make two of each.
+ *
+ * Reads: GnuTLS asks for a record's 5-byte header and then for its body,
+ * one recv each. tlsconn_attach gives the session a pull function that
+ * reads up to TLSCONN_READ_BUF bytes at once and hands them out from a
+ * per-connection buffer. libmicrohttpd keeps reading a connection until a
+ * read says EAGAIN, so bytes held here are never stranded: the pull only
+ * says EAGAIN once the buffer is empty and the socket said so too.
+ *
+ * Writes: libmicrohttpd sends the header block and the body of a response
+ * with two gnutls_record_send calls, so two records and two sendmsg, and
+ * the client wakes up twice. tlsconn_cork, called just before the answer is
+ * queued, corks the session so both land in GnuTLS's buffer;
+ * tlsconn_flush, called when the request completes, sends them as one
+ * record. A corked answer must not wait for a client that does not read:
+ * tlsconn_cork only corks when the answer fits one record and the socket's
+ * send buffer has room for twice it (SIOCOUTQ, SO_SNDBUF), where a single
+ * send of that size is accepted whole.
+ * Should it not be (kernel memory pressure), tlsconn_flush waits for the
+ * socket at most TLSCONN_FLUSH_WAIT_MS and then shuts the connection down
+ * rather than hold the worker.
+ *
+ * Ownership: the caller owns the struct tlsconn and frees it after the
+ * session is gone (libmicrohttpd deinitialises the session before its
+ * "connection closed" notification). */
+#ifndef DJANGO_ADMISSION_TLSCONN_H
+#define DJANGO_ADMISSION_TLSCONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <gnutls/gnutls.h>
+
+/* Read buffer: a typical AdmissionReview record (2-8 KB) arrives whole. */
+#define TLSCONN_READ_BUF 8192
+/* Largest answer (header block + body) corked into one record: a TLS
+ * record carries at most 16 KiB of plaintext. */
+#define TLSCONN_CORK_MAX 15360
+#define TLSCONN_FLUSH_WAIT_MS 1000
+
+struct tlsconn;
+
+/* Installs the buffered pull on session, whose socket is fd. NULL when out
+ * of memory (the session keeps GnuTLS's own transport). */
+struct tlsconn *tlsconn_attach(gnutls_session_t session, int fd);
+
+/* Corks the session for an answer of about answer_len bytes when that is
+ * safe (see above). true when corked: tlsconn_flush must follow. */
+bool tlsconn_cork(struct tlsconn *t, size_t answer_len);
+
+/* Sends what the cork held. 0 when sent (or nothing was corked); -1 when
+ * the connection failed or was shut down after waiting (the caller logs). */
+int tlsconn_flush(struct tlsconn *t);
+
+/* NULL is fine. */
+void tlsconn_free(struct tlsconn *t);
+
+#endif

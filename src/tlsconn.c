@@ -1,0 +1,143 @@
+#include "tlsconn.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <linux/sockios.h>
+
+struct tlsconn {
+    gnutls_session_t session;
+    int fd;
+    bool corked;
+    /* bytes read from the socket that GnuTLS has not asked for yet */
+    size_t off, len;
+    unsigned char buf[TLSCONN_READ_BUF];
+};
+
+/* GnuTLS pull: from the buffer, refilled with one recv of up to the whole
+ * buffer; a request for at least a buffer's worth reads straight into
+ * GnuTLS's memory. -1 with errno as recv left it (GnuTLS reads errno). */
+static ssize_t pull(gnutls_transport_ptr_t ptr, void *data, size_t size)
+{
+    struct tlsconn *t = ptr;
+    size_t n;
+
+    if (t->off == t->len) {
+        ssize_t got;
+
+        if (size >= sizeof(t->buf))
+            return recv(t->fd, data, size, 0);
+        got = recv(t->fd, t->buf, sizeof(t->buf), 0);
+        if (got <= 0)
+            return got;
+        t->off = 0;
+        t->len = (size_t)got;
+    }
+    n = t->len - t->off;
+    if (n > size)
+        n = size;
+    memcpy(data, t->buf + t->off, n);
+    t->off += n;
+    return (ssize_t)n;
+}
+
+/* GnuTLS asks this only when it must wait for data (timeouts libmicrohttpd
+ * does not set); answered from the buffer first, then the socket. */
+static int pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
+{
+    struct tlsconn *t = ptr;
+    struct pollfd p = {.fd = t->fd, .events = POLLIN};
+
+    if (t->off < t->len)
+        return 1;
+    return poll(&p, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)(ms > INT_MAX ? INT_MAX : ms));
+}
+
+/* see tlsconn.h */
+struct tlsconn *tlsconn_attach(gnutls_session_t session, int fd)
+{
+    struct tlsconn *t = calloc(1, sizeof(*t));
+
+    if (!t)
+        return NULL;
+    t->session = session;
+    t->fd = fd;
+    /* receive through t, send through GnuTLS's own writev on the fd */
+    gnutls_transport_set_ptr2(session, t, (gnutls_transport_ptr_t)(intptr_t)fd);
+    gnutls_transport_set_pull_function(session, pull);
+    gnutls_transport_set_pull_timeout_function(session, pull_timeout);
+    return t;
+}
+
+/* see tlsconn.h */
+bool tlsconn_cork(struct tlsconn *t, size_t answer_len)
+{
+    int queued = -1, sndbuf = 0;
+    socklen_t len = sizeof(sndbuf);
+
+    if (!t || t->corked || answer_len > TLSCONN_CORK_MAX)
+        return false;
+    /* The kernel takes a send while the bytes it holds (sent and not yet
+     * acknowledged, or not sent) are below SO_SNDBUF, counted with
+     * per-packet overhead; twice the payload is a safe bound for that
+     * overhead, so a send of this size is then accepted whole. */
+    if (ioctl(t->fd, SIOCOUTQ, &queued) != 0 || queued < 0 ||
+        getsockopt(t->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) != 0 ||
+        2 * ((size_t)queued + answer_len) > (size_t)sndbuf)
+        return false;
+    gnutls_record_cork(t->session);
+    t->corked = true;
+    return true;
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* see tlsconn.h */
+int tlsconn_flush(struct tlsconn *t)
+{
+    long long deadline;
+
+    if (!t || !t->corked)
+        return 0;
+    t->corked = false;
+    deadline = now_ms() + TLSCONN_FLUSH_WAIT_MS;
+    for (;;) {
+        ssize_t rc = gnutls_record_uncork(t->session, 0);
+        long long left;
+        struct pollfd p = {.fd = t->fd, .events = POLLOUT};
+
+        if (rc >= 0)
+            return 0;
+        if (rc != GNUTLS_E_AGAIN && rc != GNUTLS_E_INTERRUPTED)
+            return -1;
+        left = deadline - now_ms();
+        if (left <= 0) {
+            /* libmicrohttpd sees the shut socket and closes the connection */
+            shutdown(t->fd, SHUT_RDWR);
+            return -1;
+        }
+        if (poll(&p, 1, (int)left) < 0 && errno != EINTR) {
+            shutdown(t->fd, SHUT_RDWR);
+            return -1;
+        }
+    }
+}
+
+/* see tlsconn.h */
+void tlsconn_free(struct tlsconn *t)
+{
+    free(t);
+}
