@@ -17,6 +17,8 @@ enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 /* request bodies above this are refused with 413 */
 #define SERVER_BODY_MAX ((size_t)8 * 1024 * 1024)
 
+#define SERVER_WORKERS_MAX 64
+
 struct server_config {
     /* "ADDR:PORT", ":PORT" or "[V6]:PORT"; port 0 = any free port (logged) */
     const char *listen;
@@ -30,7 +32,7 @@ struct server_config {
     /* seconds to keep answering after SIGTERM before closing the listener */
     unsigned int drain_seconds;
     enum log_level log_level;
-    /* worker threads; 0 = one per core */
+    /* worker threads; 0 = one per core (at most SERVER_WORKERS_MAX) */
     unsigned int threads;
     /* concurrent connections accepted */
     unsigned int connection_limit;

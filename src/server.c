@@ -64,11 +64,17 @@ struct server {
     char *client_ca_pem;
     atomic_bool ready;
     atomic_bool draining;
-    struct MHD_Daemon *webhook;
+    /* one single-threaded daemon per worker, each with its own listening
+     * socket on the same port (SO_REUSEPORT), so the kernel spreads new
+     * connections over the workers: under a thread pool sharing one socket,
+     * the worker that wakes first can take a whole burst of connections and
+     * leave the other cores idle */
+    struct MHD_Daemon *webhook[SERVER_WORKERS_MAX];
+    unsigned int workers;
     struct MHD_Daemon *health;
-    /* the listening socket MHD_quiesce_daemon handed back; ours to close
-     * once the daemon stopped */
-    MHD_socket quiesced;
+    /* the listening sockets MHD_quiesce_daemon handed back; ours to close
+     * once the daemons stopped */
+    MHD_socket quiesced[SERVER_WORKERS_MAX];
 };
 
 /* Per-request state: created on the first callback, freed only in the
@@ -695,38 +701,67 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
     log_emit(line);
 }
 
+/* The webhook daemon of one worker, listening on addr (whose port is set:
+ * all workers share it). */
+static struct MHD_Daemon *start_webhook(struct server *s, struct sockaddr_storage *addr, bool v6,
+                                        unsigned int connection_limit)
+{
+    const struct server_config *c = s->config;
+    unsigned int flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO;
+    struct MHD_OptionItem options[] = {
+        {MHD_OPTION_SOCK_ADDR, 0, addr},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)tls_priorities},
+        {MHD_OPTION_CONNECTION_LIMIT, connection_limit, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, c->idle_timeout, NULL},
+        /* SO_REUSEPORT: every worker binds the same port */
+        {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
+        {s->client_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, s->client_ca_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
+
+    /* function pointers go through the varargs: an option array only
+     * carries object pointers */
+    return MHD_start_daemon(flags | (v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, on_webhook, s,
+                            MHD_OPTION_EXTERNAL_LOGGER, log_mhd, s,
+                            MHD_OPTION_HTTPS_CERT_CALLBACK, tlsstore_retrieve,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                            MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+}
+
+static void set_port(struct sockaddr_storage *ss, unsigned int port)
+{
+    if (ss->ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+    else
+        ((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+}
+
 static int start_daemons(struct server *s, struct diag *d)
 {
     const struct server_config *c = s->config;
     struct sockaddr_storage web_addr, health_addr;
     bool web_v6, health_v6;
-    unsigned int threads = c->threads ? c->threads : cores();
-    unsigned int flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO;
+    unsigned int workers = c->threads ? c->threads : cores();
+    unsigned int per_worker;
 
+    if (workers > SERVER_WORKERS_MAX)
+        workers = SERVER_WORKERS_MAX;
+    /* the connection limit is the whole server's, split evenly */
+    per_worker = c->connection_limit / workers ? c->connection_limit / workers : 1;
     if (parse_listen(c->listen, &web_addr, &web_v6, d) < 0 ||
         parse_listen(c->health_listen, &health_addr, &health_v6, d) < 0)
         return -1;
-    struct MHD_OptionItem web_options[] = {
-        {MHD_OPTION_SOCK_ADDR, 0, &web_addr},
-        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)tls_priorities},
-        {MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, c->connection_limit, NULL},
-        {MHD_OPTION_CONNECTION_TIMEOUT, c->idle_timeout, NULL},
-        {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
-        {s->client_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, s->client_ca_pem},
-        {MHD_OPTION_END, 0, NULL},
-    };
-    /* function pointers go through the varargs: an option array only
-     * carries object pointers */
-    s->webhook = MHD_start_daemon(flags | (web_v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, on_webhook, s,
-                                  MHD_OPTION_EXTERNAL_LOGGER, log_mhd, s,
-                                  MHD_OPTION_HTTPS_CERT_CALLBACK, tlsstore_retrieve,
-                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                                  MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-                                  MHD_OPTION_ARRAY, web_options, MHD_OPTION_END);
-    if (!s->webhook)
-        return diag_set(d, NULL, "cannot listen on %s (address in use, or not an address of this host?)",
-                        c->listen);
+    for (unsigned int i = 0; i < workers; i++) {
+        s->webhook[i] = start_webhook(s, &web_addr, web_v6, per_worker);
+        if (!s->webhook[i])
+            return diag_set(d, NULL, "cannot listen on %s (address in use, or not an address of this host?)",
+                            c->listen);
+        s->workers = i + 1;
+        /* ":0" asks for any free port: the other workers take the same */
+        if (i == 0)
+            set_port(&web_addr, bound_port(s->webhook[0]));
+    }
     struct MHD_OptionItem health_options[] = {
         {MHD_OPTION_SOCK_ADDR, 0, &health_addr},
         {MHD_OPTION_CONNECTION_LIMIT, 64, NULL},
@@ -741,9 +776,9 @@ static int start_daemons(struct server *s, struct diag *d)
                         c->health_listen);
     cJSON *line = log_lifecycle(s, "listening");
     if (line) {
-        cJSON_AddNumberToObject(line, "port", bound_port(s->webhook));
+        cJSON_AddNumberToObject(line, "port", bound_port(s->webhook[0]));
         cJSON_AddNumberToObject(line, "healthPort", bound_port(s->health));
-        cJSON_AddNumberToObject(line, "threads", threads);
+        cJSON_AddNumberToObject(line, "threads", workers);
         cJSON_AddStringToObject(line, "version", DA_VERSION);
         log_emit(line);
     }
@@ -777,11 +812,12 @@ int server_log_level_parse(const char *text, enum log_level *out)
 
 static void stop_daemons(struct server *s)
 {
-    if (s->webhook)
-        MHD_stop_daemon(s->webhook);
+    for (unsigned int i = 0; i < s->workers; i++)
+        MHD_stop_daemon(s->webhook[i]);
+    s->workers = 0;
     if (s->health)
         MHD_stop_daemon(s->health);
-    s->webhook = s->health = NULL;
+    s->health = NULL;
 }
 
 /* Waits for a signal or the watch interval; returns the signal or 0. */
@@ -819,9 +855,11 @@ static void drain(struct server *s, const sigset_t *set)
     /* stop accepting, then let the requests already being read finish;
      * connections still waiting in the backlog are refused now, so their
      * clients go to another endpoint instead of waiting for the exit */
-    s->quiesced = MHD_quiesce_daemon(s->webhook);
-    if (s->quiesced != MHD_INVALID_SOCKET)
-        shutdown(s->quiesced, SHUT_RDWR);
+    for (unsigned int i = 0; i < s->workers; i++) {
+        s->quiesced[i] = MHD_quiesce_daemon(s->webhook[i]);
+        if (s->quiesced[i] != MHD_INVALID_SOCKET)
+            shutdown(s->quiesced[i], SHUT_RDWR);
+    }
     for (int i = 0; i < 3000 && atomic_load(&s->metrics.in_flight) > 0; i++) {
         struct timespec ts = {0, 10 * 1000000L};
         nanosleep(&ts, NULL);
@@ -838,7 +876,8 @@ int server_run(const struct server_config *c, struct diag *d)
     if (!s)
         return diag_set(d, NULL, "out of memory");
     s->config = c;
-    s->quiesced = MHD_INVALID_SOCKET;
+    for (unsigned int i = 0; i < SERVER_WORKERS_MAX; i++)
+        s->quiesced[i] = MHD_INVALID_SOCKET;
     metrics_init(&s->metrics);
     pthread_mutex_init(&s->policy_lock, NULL);
     /* before any worker thread exists, so no thread uses cJSON while the
@@ -880,8 +919,9 @@ int server_run(const struct server_config *c, struct diag *d)
     rc = 0;
 out:
     stop_daemons(s);
-    if (s->quiesced != MHD_INVALID_SOCKET)
-        close(s->quiesced);
+    for (unsigned int i = 0; i < SERVER_WORKERS_MAX; i++)
+        if (s->quiesced[i] != MHD_INVALID_SOCKET)
+            close(s->quiesced[i]);
     if (rc == 0) {
         cJSON *line = log_lifecycle(s, "stopped");
         if (line)
