@@ -35,6 +35,10 @@ static const char tls_priorities[] =
     "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"
     "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE";
 
+/* Per-connection memory for libmicrohttpd: request line and headers (the
+ * API server sends a few hundred bytes) plus room to receive body chunks. */
+#define SERVER_CONNECTION_MEMORY (16 * 1024)
+
 /* Bodies above SERVER_BODY_MAX up to this size are read and dropped before
  * the 413 (see on_webhook). */
 #define SERVER_DISCARD_MAX (2 * SERVER_BODY_MAX)
@@ -713,6 +717,10 @@ static struct MHD_Daemon *start_webhook(struct server *s, struct sockaddr_storag
         {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)tls_priorities},
         {MHD_OPTION_CONNECTION_LIMIT, connection_limit, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, c->idle_timeout, NULL},
+        /* each connection's buffer for request headers and body chunks
+         * (the body is copied out as it comes); libmicrohttpd clears it
+         * for every request, so the default 32 KiB costs a memset each */
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, SERVER_CONNECTION_MEMORY, NULL},
         /* SO_REUSEPORT: every worker binds the same port */
         {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
         {s->client_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, s->client_ca_pem},
