@@ -40,27 +40,23 @@ static void put_char(struct writer *w, char c)
     w->len++;
 }
 
-/* How many bytes from p[0..n) need no escape: eight at a time while no
- * byte of the word is below 0x20, '"' or '\\' (the word tests have no
- * false negatives; a word that may hold one is read byte by byte). */
-static size_t plain_run(const unsigned char *p, size_t n)
+/* The end of the run of bytes from p that need no escape: at the first
+ * that does, the NUL included. Four table tests per step; each byte is read
+ * only after the one before it proved not to be the NUL, so the scan never
+ * reads past the string. */
+static const unsigned char *plain_end(const unsigned char *p)
 {
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    size_t i = 0;
-
-    for (; n - i >= 8; i += 8) {
-        uint64_t x, quote, backslash;
-
-        memcpy(&x, p + i, 8);
-        quote = x ^ (ones * '"');
-        backslash = x ^ (ones * '\\');
-        if (((x - ones * 0x20) & ~x & highs) || ((quote - ones) & ~quote & highs) ||
-            ((backslash - ones) & ~backslash & highs))
-            break;
+    for (;;) {
+        if (needs_escape[p[0]])
+            return p;
+        if (needs_escape[p[1]])
+            return p + 1;
+        if (needs_escape[p[2]])
+            return p + 2;
+        if (needs_escape[p[3]])
+            return p + 3;
+        p += 4;
     }
-    while (i < n && !needs_escape[p[i]])
-        i++;
-    return i;
 }
 
 static void put_string(struct writer *w, const char *s)
@@ -70,17 +66,11 @@ static void put_string(struct writer *w, const char *s)
 
     put_char(w, '"');
     for (;;) {
-        size_t run = 0;
+        const unsigned char *end = plain_end(p);
         char esc[6] = {'\\', 'u', '0', '0', 0, 0};
 
-        /* short pieces (most names) byte by byte (the NUL stops it too);
-         * past 16 bytes, the rest by words */
-        while (run < 16 && !needs_escape[p[run]])
-            run++;
-        if (run == 16)
-            run += plain_run(p + 16, strlen((const char *)p + 16));
-        put(w, (const char *)p, run);
-        p += run;
+        put(w, (const char *)p, (size_t)(end - p));
+        p = end;
         if (!*p)
             break;
         switch (*p) {
