@@ -57,4 +57,40 @@ int tlsconn_flush(struct tlsconn *t);
 /* NULL is fine. */
 void tlsconn_free(struct tlsconn *t);
 
+/* true when the client may have closed its side (nothing buffered here,
+ * the socket at end of stream; a request GnuTLS has already decrypted may
+ * still be pending): libmicrohttpd may close the connection after this
+ * answer, so it must be flushed now, not batched. */
+bool tlsconn_peer_closed(struct tlsconn *t);
+
+/* Batching: a worker that answers several requests in one pass of its
+ * event loop sends the answers together at the end of the pass, so the
+ * client, woken once, finds them all; one wake-up per answer costs more CPU
+ * on a busy machine than the answers themselves. A batch waits at most
+ * TLSCONN_BATCH_WAIT_US for its first answer, and holds at most
+ * TLSCONN_BATCH_MAX. Only answers on connections that stay open may wait:
+ * libmicrohttpd drops what is still corked when it closes one. One batch
+ * per worker thread; it never owns the connections it lists. */
+#define TLSCONN_BATCH_MAX 64
+#define TLSCONN_BATCH_WAIT_US 200
+
+struct tlsconn_batch {
+    struct tlsconn *conns[TLSCONN_BATCH_MAX];
+    size_t count;
+    long long first_us;
+};
+
+/* Adds t (corked) to the batch, or flushes it now when it was not corked.
+ * Flushes the whole batch when it is full or old enough. Returns how many
+ * flushes failed (tlsconn_flush -1). */
+int tlsconn_batch_add(struct tlsconn_batch *b, struct tlsconn *t);
+
+/* Flushes every connection in the batch and empties it; the count of
+ * failed flushes. */
+int tlsconn_batch_flush(struct tlsconn_batch *b);
+
+/* Takes t out of the batch (its connection is closing), flushing what it
+ * holds first; 0 or -1 as tlsconn_flush. */
+int tlsconn_batch_remove(struct tlsconn_batch *b, struct tlsconn *t);
+
 #endif

@@ -16,6 +16,8 @@ struct tlsconn {
     gnutls_session_t session;
     int fd;
     bool corked;
+    /* listed in a worker's batch */
+    bool batched;
     /* bytes read from the socket that GnuTLS has not asked for yet */
     size_t off, len;
     unsigned char buf[TLSCONN_READ_BUF];
@@ -97,12 +99,17 @@ bool tlsconn_cork(struct tlsconn *t, size_t answer_len)
     return true;
 }
 
-static long long now_ms(void)
+static long long now_us(void)
 {
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+    return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+static long long now_ms(void)
+{
+    return now_us() / 1000;
 }
 
 /* see tlsconn.h */
@@ -140,4 +147,63 @@ int tlsconn_flush(struct tlsconn *t)
 void tlsconn_free(struct tlsconn *t)
 {
     free(t);
+}
+
+/* see tlsconn.h */
+bool tlsconn_peer_closed(struct tlsconn *t)
+{
+    char byte;
+
+    if (!t || t->off < t->len)
+        return false;
+    return recv(t->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+/* see tlsconn.h */
+int tlsconn_batch_flush(struct tlsconn_batch *b)
+{
+    int failed = 0;
+
+    for (size_t i = 0; i < b->count; i++) {
+        b->conns[i]->batched = false;
+        if (tlsconn_flush(b->conns[i]) != 0)
+            failed++;
+    }
+    b->count = 0;
+    return failed;
+}
+
+/* see tlsconn.h */
+int tlsconn_batch_add(struct tlsconn_batch *b, struct tlsconn *t)
+{
+    if (!t || !t->corked)
+        return 0;
+    if (!t->batched) {
+        if (b->count == TLSCONN_BATCH_MAX) {
+            int failed = tlsconn_batch_flush(b);
+            return failed + (tlsconn_flush(t) != 0);
+        }
+        if (b->count == 0)
+            b->first_us = now_us();
+        b->conns[b->count++] = t;
+        t->batched = true;
+    }
+    if (b->count == TLSCONN_BATCH_MAX || now_us() - b->first_us >= TLSCONN_BATCH_WAIT_US)
+        return tlsconn_batch_flush(b);
+    return 0;
+}
+
+/* see tlsconn.h */
+int tlsconn_batch_remove(struct tlsconn_batch *b, struct tlsconn *t)
+{
+    if (!t || !t->batched)
+        return tlsconn_flush(t);
+    for (size_t i = 0; i < b->count; i++) {
+        if (b->conns[i] == t) {
+            b->conns[i] = b->conns[--b->count];
+            break;
+        }
+    }
+    t->batched = false;
+    return tlsconn_flush(t);
 }

@@ -470,6 +470,156 @@ static void test_flush_waits_for_a_slow_client(void **state)
     pair_close(&p);
 }
 
+/* ---- batches ------------------------------------------------------------ */
+
+static unsigned char answer[1000];
+
+/* Corks p's connection and "sends" an answer into the cork. */
+static void corked_answer(struct pair *p)
+{
+    assert_true(tlsconn_cork(p->conn, sizeof(answer)));
+    assert_int_equal(gnutls_record_send(p->server, answer, sizeof(answer)), sizeof(answer));
+}
+
+/* Bytes waiting on the client's socket after a short settle. */
+static int waiting(int fd)
+{
+    int n = -1;
+
+    usleep(20000);
+    assert_int_equal(ioctl(fd, FIONREAD, &n), 0);
+    return n;
+}
+
+static void test_batch_sends_at_flush(void **state)
+{
+    struct pair a, b;
+    struct tlsconn_batch batch = {.count = 0};
+    unsigned char got[sizeof(answer)];
+
+    (void)state;
+    fill(answer, sizeof(answer), 5);
+    pair_open(&a, tls13);
+    pair_open(&b, tls13);
+    corked_answer(&a);
+    corked_answer(&b);
+    assert_int_equal(tlsconn_batch_add(&batch, a.conn), 0);
+    assert_int_equal(tlsconn_batch_add(&batch, b.conn), 0);
+    assert_int_equal(batch.count, 2);
+    /* held: nothing on either wire yet */
+    assert_int_equal(waiting(a.client_fd), 0);
+    assert_int_equal(waiting(b.client_fd), 0);
+    assert_int_equal(tlsconn_batch_flush(&batch), 0);
+    assert_int_equal(batch.count, 0);
+    assert_int_equal(records_on_wire(a.client_fd), 1);
+    assert_int_equal(records_on_wire(b.client_fd), 1);
+    client_read(&a, got, sizeof(got));
+    assert_memory_equal(got, answer, sizeof(answer));
+    client_read(&b, got, sizeof(got));
+    assert_memory_equal(got, answer, sizeof(answer));
+    /* an answer that was not corked is not held */
+    assert_int_equal(tlsconn_batch_add(&batch, a.conn), 0);
+    assert_int_equal(batch.count, 0);
+    pair_close(&a);
+    pair_close(&b);
+}
+
+static void test_batch_lists_a_connection_once(void **state)
+{
+    struct pair a;
+    struct tlsconn_batch batch = {.count = 0};
+    unsigned char got[2 * sizeof(answer)];
+
+    (void)state;
+    fill(answer, sizeof(answer), 6);
+    pair_open(&a, tls13);
+    corked_answer(&a);
+    assert_int_equal(tlsconn_batch_add(&batch, a.conn), 0);
+    /* a pipelined second request answered in the same pass: its bytes join
+     * the cork (the session is still corked), the batch lists it once */
+    assert_false(tlsconn_cork(a.conn, sizeof(answer)));
+    assert_int_equal(gnutls_record_send(a.server, answer, sizeof(answer)), sizeof(answer));
+    assert_int_equal(tlsconn_batch_add(&batch, a.conn), 0);
+    assert_int_equal(batch.count, 1);
+    assert_int_equal(tlsconn_batch_flush(&batch), 0);
+    client_read(&a, got, sizeof(got));
+    assert_memory_equal(got, answer, sizeof(answer));
+    assert_memory_equal(got + sizeof(answer), answer, sizeof(answer));
+    pair_close(&a);
+}
+
+static void test_batch_waits_a_bounded_time(void **state)
+{
+    struct pair a, b;
+    struct tlsconn_batch batch = {.count = 0};
+
+    (void)state;
+    fill(answer, sizeof(answer), 7);
+    pair_open(&a, tls13);
+    pair_open(&b, tls13);
+    corked_answer(&a);
+    assert_int_equal(tlsconn_batch_add(&batch, a.conn), 0);
+    usleep(2 * TLSCONN_BATCH_WAIT_US);
+    /* the first answer waited long enough: this add sends both */
+    corked_answer(&b);
+    assert_int_equal(tlsconn_batch_add(&batch, b.conn), 0);
+    assert_int_equal(batch.count, 0);
+    assert_int_equal(records_on_wire(a.client_fd), 1);
+    assert_int_equal(records_on_wire(b.client_fd), 1);
+    pair_close(&a);
+    pair_close(&b);
+}
+
+static void test_batch_remove_flushes(void **state)
+{
+    struct pair a, b;
+    struct tlsconn_batch batch = {.count = 0};
+
+    (void)state;
+    fill(answer, sizeof(answer), 8);
+    pair_open(&a, tls13);
+    pair_open(&b, tls13);
+    corked_answer(&a);
+    corked_answer(&b);
+    assert_int_equal(tlsconn_batch_add(&batch, a.conn), 0);
+    assert_int_equal(tlsconn_batch_add(&batch, b.conn), 0);
+    /* a's connection closes: its answer goes now, b's still waits */
+    assert_int_equal(tlsconn_batch_remove(&batch, a.conn), 0);
+    assert_int_equal(batch.count, 1);
+    assert_int_equal(records_on_wire(a.client_fd), 1);
+    assert_int_equal(waiting(b.client_fd), 0);
+    /* not listed: remove only flushes (nothing corked here) */
+    assert_int_equal(tlsconn_batch_remove(&batch, a.conn), 0);
+    assert_int_equal(batch.count, 1);
+    assert_int_equal(tlsconn_batch_flush(&batch), 0);
+    assert_int_equal(records_on_wire(b.client_fd), 1);
+    pair_close(&a);
+    pair_close(&b);
+}
+
+static void test_peer_closed(void **state)
+{
+    struct pair a;
+    unsigned char got[10];
+
+    (void)state;
+    assert_false(tlsconn_peer_closed(NULL));
+    pair_open(&a, tls13);
+    assert_false(tlsconn_peer_closed(a.conn));
+    /* two records, then the end of the stream, arrive together: while the
+     * second is still in tlsconn's buffer the stream is not over */
+    client_send(&a, (const unsigned char *)"01234", 5);
+    client_send(&a, (const unsigned char *)"56789", 5);
+    shutdown(a.client_fd, SHUT_WR);
+    usleep(20000);
+    assert_int_equal(gnutls_record_recv(a.server, got, sizeof(got)), 5);
+    assert_false(tlsconn_peer_closed(a.conn));
+    assert_int_equal(gnutls_record_recv(a.server, got, sizeof(got)), 5);
+    assert_memory_equal(got, "56789", 5);
+    assert_true(tlsconn_peer_closed(a.conn));
+    pair_close(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +630,11 @@ int main(void)
         cmocka_unit_test(test_cork_refused_when_unsafe),
         cmocka_unit_test(test_flush_gives_up_on_stalled_client),
         cmocka_unit_test(test_flush_waits_for_a_slow_client),
+        cmocka_unit_test(test_batch_sends_at_flush),
+        cmocka_unit_test(test_batch_lists_a_connection_once),
+        cmocka_unit_test(test_batch_waits_a_bounded_time),
+        cmocka_unit_test(test_batch_remove_flushes),
+        cmocka_unit_test(test_peer_closed),
     };
 
     return cmocka_run_group_tests(tests, setup_certs, teardown_certs);
