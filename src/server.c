@@ -66,6 +66,11 @@ struct worker {
     pthread_t thread;
     bool running;
     struct tlsconn_batch batch;
+    /* answers completed in the current pass of the event loop, and whether
+     * the last pass was busy: only then are answers batched (at light load
+     * a batch would only add latency) */
+    unsigned int pass_answers;
+    bool busy;
     /* the listening socket MHD_quiesce_daemon handed back; closed once the
      * daemon stopped */
     MHD_socket quiesced;
@@ -628,14 +633,19 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     int failed;
 
     /* the answer, corked in queue_answer, goes out as one record: now, or
-     * with the worker's batch when the connection stays open (libmicrohttpd
-     * drops what is still corked when it closes a connection) */
-    if (!this_worker)
+     * with the worker's batch when the worker is busy and the connection
+     * stays open (libmicrohttpd drops what is still corked when it closes
+     * a connection) */
+    if (!this_worker) {
         failed = tlsconn_flush(t) != 0;
-    else if (rq && rq->batchable && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && !tlsconn_peer_closed(t))
-        failed = tlsconn_batch_add(&this_worker->batch, t);
-    else
-        failed = tlsconn_batch_remove(&this_worker->batch, t) != 0;
+    } else {
+        this_worker->pass_answers++;
+        if (rq && rq->batchable && this_worker->busy && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK &&
+            !tlsconn_peer_closed(t))
+            failed = tlsconn_batch_add(&this_worker->batch, t);
+        else
+            failed = tlsconn_batch_remove(&this_worker->batch, t) != 0;
+    }
     if (failed && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
         cJSON *line = log_start(s, LOG_WARN, "connection closed: the client did not take the answer");
         if (line)
@@ -808,6 +818,9 @@ static void set_port(struct sockaddr_storage *ss, unsigned int port)
 /* How long a worker waits in one pass for events; also how soon it sees a
  * request to stop accepting or to stop. */
 #define WORKER_WAIT_MS 100
+/* A pass that completed this many answers makes the next pass batch its
+ * answers (tlsconn.h). */
+#define WORKER_BUSY_PASS 3
 
 static void *worker_main(void *arg)
 {
@@ -817,6 +830,8 @@ static void *worker_main(void *arg)
     this_worker = w;
     while (!atomic_load(&s->stopping)) {
         MHD_run_wait(w->daemon, WORKER_WAIT_MS);
+        w->busy = w->pass_answers >= WORKER_BUSY_PASS;
+        w->pass_answers = 0;
         if (tlsconn_batch_flush(&w->batch) > 0) {
             cJSON *line = log_start(s, LOG_WARN, "connection closed: the client did not take the answer");
             if (line)
