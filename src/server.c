@@ -194,6 +194,16 @@ static void log_diag(const struct server *s, enum log_level level, const char *m
     log_emit(line);
 }
 
+/* A corked answer that could not be sent (tlsconn_flush gave up and shut
+ * the connection, or the connection failed). */
+static void log_undelivered(const struct server *s)
+{
+    cJSON *line = log_start(s, LOG_WARN, "connection closed: the client did not take the answer");
+
+    if (line)
+        log_emit(line);
+}
+
 static void log_review(const struct server *s, enum metrics_endpoint e, const struct admission_outcome *o,
                        unsigned long long latency_us)
 {
@@ -649,11 +659,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
         else
             failed = tlsconn_batch_remove(&this_worker->batch, t) != 0;
     }
-    if (failed && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
-        cJSON *line = log_start(s, LOG_WARN, "connection closed: the client did not take the answer");
-        if (line)
-            log_emit(line);
-    }
+    if (failed && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        log_undelivered(s);
     if (!rq)
         return;
     atomic_fetch_sub(&s->metrics.in_flight, 1);
@@ -870,11 +877,8 @@ static void *worker_main(void *arg)
         MHD_run_wait(w->daemon, WORKER_WAIT_MS);
         w->busy = w->pass_answers >= WORKER_BUSY_PASS;
         w->pass_answers = 0;
-        if (tlsconn_batch_flush(&w->batch) > 0) {
-            cJSON *line = log_start(s, LOG_WARN, "connection closed: the client did not take the answer");
-            if (line)
-                log_emit(line);
-        }
+        if (tlsconn_batch_flush(&w->batch) > 0)
+            log_undelivered(s);
         if (atomic_load(&s->quiesce) && !atomic_load(&w->quiesce_done)) {
             /* stop accepting; connections still waiting in the backlog are
              * refused now, so their clients go to another endpoint */
