@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +45,9 @@ struct worker {
     long done;
     long failed;
     long connects;
-    /* rotation: handshakes per leaf, [3] = none of them */
-    long seen[4];
+    /* rotation: handshakes per leaf, [3] = none of them; the main thread
+     * polls them while the load runs */
+    atomic_long seen[4];
     /* a handshake presented an older leaf after a newer one */
     long went_back;
     /* answers after the signal, and those carrying Connection: close */
@@ -159,7 +161,7 @@ static void *worker_run(void *arg)
         }
         if (l->fresh && l->leaf_pem[0]) {
             int leaf = leaf_index(l, c.h);
-            w->seen[leaf]++;
+            atomic_fetch_add(&w->seen[leaf], 1);
             if (leaf < 3 && leaf < newest)
                 w->went_back++;
             if (leaf < 3 && leaf > newest)
@@ -205,7 +207,7 @@ static void workers_join(struct worker *w, int n, struct worker *sum)
         sum->after_signal += w[i].after_signal;
         sum->closes += w[i].closes;
         for (int k = 0; k < 4; k++)
-            sum->seen[k] += w[i].seen[k];
+            sum->seen[k] += atomic_load(&w[i].seen[k]);
         if (w[i].first_error[0] && shown++ < 5)
             printf("  %s\n", w[i].first_error);
     }
@@ -343,7 +345,7 @@ static double wait_metric(int health_port, const char *series, double want, long
 static int any_saw(const struct worker *w, int n, int leaf)
 {
     for (int i = 0; i < n; i++)
-        if (w[i].seen[leaf] > 0)
+        if (atomic_load(&w[i].seen[leaf]) > 0)
             return 1;
     return 0;
 }
