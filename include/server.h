@@ -11,8 +11,7 @@
 #include <stddef.h>
 
 #include "diag.h"
-
-enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
+#include "jsonlog.h"
 
 /* request bodies above this are refused with 413 */
 #define SERVER_BODY_MAX ((size_t)8 * 1024 * 1024)
@@ -44,9 +43,6 @@ struct server_config {
 
 /* The defaults DESIGN.md names (:8443, :8080, drain 5 s, info, ...). */
 void server_config_default(struct server_config *c);
-
-/* Parses "debug" | "info" | "warn" | "error". 0 or -1. */
-int server_log_level_parse(const char *text, enum log_level *out);
 
 /* Runs until SIGTERM or SIGINT, then drains and returns 0. Returns -1 with d
  * filled when it cannot start (bad address, port in use, certificate or

@@ -146,7 +146,7 @@ int cli_serve(int argc, char **argv)
             if (parse_seconds(v, &c.drain_seconds) < 0)
                 return usage("--drain takes a number of seconds from 0 to 3600");
         } else if (strcmp(a, "--log-level") == 0) {
-            if (server_log_level_parse(v, &c.log_level) < 0)
+            if (jsonlog_level_parse(v, &c.log_level) < 0)
                 return usage("--log-level takes debug, info, warn or error");
         } else {
             fprintf(stderr, "django-admission serve: unknown option %s\n", a);

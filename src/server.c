@@ -26,6 +26,7 @@
 
 #include "admission.h"
 #include "input.h"
+#include "jsonlog.h"
 #include "metrics.h"
 #include "policyfile.h"
 #include "reqarena.h"
@@ -130,43 +131,9 @@ static _Thread_local struct worker *this_worker;
 
 /* ---- logging: one JSON object per line on stderr ---- */
 
-static const char *const level_names[] = {"debug", "info", "warn", "error"};
-
-static void log_emit(cJSON *line)
-{
-    char *text = cJSON_PrintUnformatted(line);
-    if (text) {
-        size_t n = strlen(text);
-        text[n] = '\n';
-        /* one write per line keeps lines whole when threads log at once */
-        ssize_t w = write(STDERR_FILENO, text, n + 1);
-        (void)w;
-        cJSON_free(text);
-    }
-    cJSON_Delete(line);
-}
-
-/* A new log line, or NULL when the level is filtered out (unless always). */
 static cJSON *log_open(const struct server *s, enum log_level level, bool always, const char *msg)
 {
-    struct timespec ts;
-    char when[64];
-    struct tm tm;
-    cJSON *line;
-
-    if (level < s->config->log_level && !always)
-        return NULL;
-    line = cJSON_CreateObject();
-    if (!line)
-        return NULL;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
-    cJSON_AddStringToObject(line, "time", when);
-    cJSON_AddStringToObject(line, "level", level_names[level]);
-    cJSON_AddStringToObject(line, "msg", msg);
-    return line;
+    return jsonlog_open(s->config->log_level, level, always, msg);
 }
 
 static cJSON *log_start(const struct server *s, enum log_level level, const char *msg)
@@ -191,7 +158,7 @@ static void log_diag(const struct server *s, enum log_level level, const char *m
         return;
     if (d)
         cJSON_AddStringToObject(line, "error", diag_format(d, text, sizeof(text)));
-    log_emit(line);
+    jsonlog_emit(line);
 }
 
 /* A corked answer that could not be sent (tlsconn_flush gave up and shut
@@ -201,7 +168,7 @@ static void log_undelivered(const struct server *s)
     cJSON *line = log_start(s, LOG_WARN, "connection closed: the client did not take the answer");
 
     if (line)
-        log_emit(line);
+        jsonlog_emit(line);
 }
 
 static void log_review(const struct server *s, enum metrics_endpoint e, const struct admission_outcome *o,
@@ -225,7 +192,7 @@ static void log_review(const struct server *s, enum metrics_endpoint e, const st
         cJSON_AddItemToArray(rules, cJSON_CreateString(rules_get(o->findings.items[i].rule)->name));
     cJSON_AddNumberToObject(line, "patchOperations", (double)o->patch_ops);
     cJSON_AddNumberToObject(line, "latencyMicroseconds", (double)latency_us);
-    log_emit(line);
+    jsonlog_emit(line);
 }
 
 /* ---- policy slots ---- */
@@ -319,7 +286,7 @@ static void policy_reload(struct server *s, const char *why)
     if (line) {
         cJSON_AddStringToObject(line, "trigger", why);
         cJSON_AddStringToObject(line, "path", s->config->policy_path);
-        log_emit(line);
+        jsonlog_emit(line);
     }
 }
 
@@ -343,7 +310,7 @@ static void watch_files(struct server *s)
         cJSON *line = log_start(s, LOG_INFO, "certificate reloaded");
         if (line) {
             cJSON_AddNumberToObject(line, "notAfter", (double)tlsstore_not_after());
-            log_emit(line);
+            jsonlog_emit(line);
         }
     } else if (rc < 0) {
         atomic_fetch_add(&s->metrics.reloads[RELOAD_CERTIFICATE][1], 1);
@@ -534,7 +501,7 @@ static enum MHD_Result review(struct server *s, struct MHD_Connection *c, struct
         if (line) {
             cJSON_AddNumberToObject(line, "status", out.http_status);
             cJSON_AddStringToObject(line, "uid", out.uid);
-            log_emit(line);
+            jsonlog_emit(line);
         }
     }
     /* send_bytes adds "Connection: close" while draining */
@@ -781,7 +748,7 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
     vsnprintf(text, sizeof(text), fmt, ap);
     text[strcspn(text, "\n")] = '\0';
     cJSON_AddStringToObject(line, "detail", text);
-    log_emit(line);
+    jsonlog_emit(line);
 }
 
 /* The webhook daemon of one worker, listening on addr (whose port is set:
@@ -945,7 +912,7 @@ static int start_daemons(struct server *s, struct diag *d)
         cJSON_AddNumberToObject(line, "healthPort", bound_port(s->health));
         cJSON_AddNumberToObject(line, "threads", workers);
         cJSON_AddStringToObject(line, "version", DA_VERSION);
-        log_emit(line);
+        jsonlog_emit(line);
     }
     return 0;
 }
@@ -961,18 +928,6 @@ void server_config_default(struct server_config *c)
     c->connection_limit = 1024;
     c->idle_timeout = 30;
     c->watch_interval_ms = 1000;
-}
-
-/* see server.h */
-int server_log_level_parse(const char *text, enum log_level *out)
-{
-    for (int i = 0; i < 4; i++) {
-        if (strcmp(text, level_names[i]) == 0) {
-            *out = (enum log_level)i;
-            return 0;
-        }
-    }
-    return -1;
 }
 
 static void stop_daemons(struct server *s)
@@ -1007,7 +962,7 @@ static void drain(struct server *s, const sigset_t *set)
     line = log_lifecycle(s, "draining");
     if (line) {
         cJSON_AddNumberToObject(line, "seconds", s->config->drain_seconds);
-        log_emit(line);
+        jsonlog_emit(line);
     }
     /* keep answering while endpoints stop sending us traffic; a second
      * SIGTERM or SIGINT does not cut the drain short: accepted requests must
@@ -1100,7 +1055,7 @@ out:
     if (rc == 0) {
         cJSON *line = log_lifecycle(s, "stopped");
         if (line)
-            log_emit(line);
+            jsonlog_emit(line);
     }
     tlsstore_close();
     if (s->policy)
