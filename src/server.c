@@ -28,7 +28,7 @@
 #include "input.h"
 #include "jsonlog.h"
 #include "metrics.h"
-#include "policyfile.h"
+#include "policystore.h"
 #include "reqarena.h"
 #include "tlsconn.h"
 #include "tlsstore.h"
@@ -46,21 +46,6 @@ static const char tls_priorities[] =
 /* Bodies above SERVER_BODY_MAX up to this size are read and dropped before
  * the 413 (see on_webhook). */
 #define SERVER_DISCARD_MAX (2 * SERVER_BODY_MAX)
-
-/* A policy and the number of requests still reading it, so a reload never
- * frees one in use. */
-struct policy_slot {
-    struct policy policy;
-    atomic_long users;
-};
-
-struct file_sig {
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    struct timespec mtime;
-    bool present;
-};
 
 /* A webhook worker: its daemon, run by its own thread (worker_main), and
  * the answers it will send at the end of the current event-loop pass. */
@@ -84,10 +69,8 @@ struct worker {
 struct server {
     const struct server_config *config;
     struct metrics metrics;
-    /* the policy requests use; swapped under policy_lock */
-    pthread_mutex_t policy_lock;
-    struct policy_slot *policy;
-    struct file_sig policy_sig;
+    /* the policy requests use, replaced on reload */
+    struct policystore policies;
     char *client_ca_pem;
     atomic_bool ready;
     atomic_bool draining;
@@ -195,113 +178,33 @@ static void log_review(const struct server *s, enum metrics_endpoint e, const st
     jsonlog_emit(line);
 }
 
-/* ---- policy slots ---- */
+/* ---- reloads ---- */
 
-static struct policy_slot *policy_acquire(struct server *s)
+/* Logs and counts what policystore_refresh did (rc as it returns). */
+static void policy_refreshed(struct server *s, int rc, const char *why, const struct diag *d)
 {
-    struct policy_slot *slot;
-
-    pthread_mutex_lock(&s->policy_lock);
-    slot = s->policy;
-    atomic_fetch_add(&slot->users, 1);
-    pthread_mutex_unlock(&s->policy_lock);
-    return slot;
-}
-
-static void policy_release(struct policy_slot *slot)
-{
-    /* the slot that is no longer current holds one extra reference for the
-     * server; the last user frees it */
-    if (atomic_fetch_sub(&slot->users, 1) == 1)
-        free(slot);
-}
-
-static struct policy_slot *policy_slot_load(const char *path, struct diag *d)
-{
-    struct policy_slot *slot = calloc(1, sizeof(*slot));
-
-    if (!slot) {
-        diag_set(d, NULL, "out of memory loading the policy");
-        return NULL;
-    }
-    if (policyfile_load(path, &slot->policy, d) < 0) {
-        free(slot);
-        return NULL;
-    }
-    atomic_store(&slot->users, 1);
-    return slot;
-}
-
-static void policy_swap(struct server *s, struct policy_slot *next)
-{
-    struct policy_slot *old;
-
-    pthread_mutex_lock(&s->policy_lock);
-    old = s->policy;
-    s->policy = next;
-    pthread_mutex_unlock(&s->policy_lock);
-    if (old)
-        policy_release(old);
-}
-
-static void sig_read(const char *path, struct file_sig *sig)
-{
-    struct stat st;
-
-    memset(sig, 0, sizeof(*sig));
-    if (!path || stat(path, &st) < 0)
-        return;
-    sig->present = true;
-    sig->dev = st.st_dev;
-    sig->ino = st.st_ino;
-    sig->size = st.st_size;
-    sig->mtime = st.st_mtim;
-}
-
-static bool sig_equal(const struct file_sig *a, const struct file_sig *b)
-{
-    return a->present == b->present && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-           a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
-}
-
-/* Reloads the policy file; the old policy stays on any error. */
-static void policy_reload(struct server *s, const char *why)
-{
-    struct diag d;
-    struct policy_slot *next;
-
-    if (!s->config->policy_path)
-        return;
-    diag_clear(&d);
-    sig_read(s->config->policy_path, &s->policy_sig);
-    next = policy_slot_load(s->config->policy_path, &d);
-    if (!next) {
+    if (rc < 0) {
         atomic_fetch_add(&s->metrics.reloads[RELOAD_POLICY][1], 1);
-        log_diag(s, LOG_ERROR, "policy reload failed; keeping the previous policy", &d);
-        return;
-    }
-    policy_swap(s, next);
-    atomic_fetch_add(&s->metrics.reloads[RELOAD_POLICY][0], 1);
-    cJSON *line = log_start(s, LOG_INFO, "policy reloaded");
-    if (line) {
-        cJSON_AddStringToObject(line, "trigger", why);
-        cJSON_AddStringToObject(line, "path", s->config->policy_path);
-        jsonlog_emit(line);
+        log_diag(s, LOG_ERROR, "policy reload failed; keeping the previous policy", d);
+    } else if (rc > 0) {
+        atomic_fetch_add(&s->metrics.reloads[RELOAD_POLICY][0], 1);
+        cJSON *line = log_start(s, LOG_INFO, "policy reloaded");
+        if (line) {
+            cJSON_AddStringToObject(line, "trigger", why);
+            cJSON_AddStringToObject(line, "path", s->config->policy_path);
+            jsonlog_emit(line);
+        }
     }
 }
 
 static void watch_files(struct server *s)
 {
     struct diag d;
-    struct file_sig now;
     int rc;
 
-    if (s->config->policy_path) {
-        sig_read(s->config->policy_path, &now);
-        /* a file briefly missing mid-swap is not a change yet */
-        if (now.present && !sig_equal(&now, &s->policy_sig))
-            policy_reload(s, "file change");
-    }
+    diag_clear(&d);
+    rc = policystore_refresh(&s->policies, false, &d);
+    policy_refreshed(s, rc, "file change", &d);
     diag_clear(&d);
     rc = tlsstore_refresh(&d);
     if (rc > 0) {
@@ -475,7 +378,8 @@ static unsigned long long elapsed_us(const struct timespec *start)
 static enum MHD_Result review(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
     struct admission_outcome out;
-    struct policy_slot *slot = policy_acquire(s);
+    struct policystore_slot *held;
+    const struct policy *policy = policystore_acquire(&s->policies, &held);
     enum admission_mode mode = rq->endpoint == ENDPOINT_MUTATE ? ADMISSION_MUTATE : ADMISSION_VALIDATE;
     enum MHD_Result ret;
     int rc;
@@ -484,9 +388,9 @@ static enum MHD_Result review(struct server *s, struct MHD_Connection *c, struct
      * outcome is plain malloc and outlives it */
     struct reqarena *arena = reqarena_thread();
     unsigned flags = reqarena_enter(arena) == 0 ? ADMISSION_IN_ARENA : 0;
-    rc = admission_review_flags(&slot->policy, mode, rq->body ? rq->body : "", rq->len, flags, &out);
+    rc = admission_review_flags(policy, mode, rq->body ? rq->body : "", rq->len, flags, &out);
     reqarena_leave(arena);
-    policy_release(slot);
+    policystore_release(held);
     if (rc < 0 || !out.body) {
         admission_outcome_free(&out);
         return send_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory reviewing the request");
@@ -1009,7 +913,6 @@ int server_run(const struct server_config *c, struct diag *d)
     for (unsigned int i = 0; i < SERVER_WORKERS_MAX; i++)
         s->workers[i].quiesced = MHD_INVALID_SOCKET;
     metrics_init(&s->metrics);
-    pthread_mutex_init(&s->policy_lock, NULL);
     /* before any worker thread exists, so no thread uses cJSON while the
      * hooks change */
     reqarena_install();
@@ -1021,9 +924,7 @@ int server_run(const struct server_config *c, struct diag *d)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    sig_read(c->policy_path, &s->policy_sig);
-    s->policy = policy_slot_load(c->policy_path, d);
-    if (!s->policy)
+    if (policystore_open(&s->policies, c->policy_path, d) < 0)
         goto out;
     if (tlsstore_open(c->tls_cert, c->tls_key, d) < 0)
         goto out;
@@ -1041,8 +942,12 @@ int server_run(const struct server_config *c, struct diag *d)
         int sig = wait_signal(&set, c->watch_interval_ms);
         if (sig == SIGTERM || sig == SIGINT)
             break;
-        if (sig == SIGHUP)
-            policy_reload(s, "SIGHUP");
+        if (sig == SIGHUP) {
+            struct diag hup;
+
+            diag_clear(&hup);
+            policy_refreshed(s, policystore_refresh(&s->policies, true, &hup), "SIGHUP", &hup);
+        }
         watch_files(s);
     }
     drain(s, &set);
@@ -1058,10 +963,8 @@ out:
             jsonlog_emit(line);
     }
     tlsstore_close();
-    if (s->policy)
-        policy_release(s->policy);
+    policystore_close(&s->policies);
     free(s->client_ca_pem);
-    pthread_mutex_destroy(&s->policy_lock);
     free(s);
     return rc;
 }
