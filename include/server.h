@@ -31,7 +31,7 @@ struct server_config {
     /* seconds to keep answering after SIGTERM before closing the listener */
     unsigned int drain_seconds;
     enum log_level log_level;
-    /* worker threads; 0 = two per core (at most SERVER_WORKERS_MAX) */
+    /* worker threads; 0 = two per usable CPU (cpus.h; at most SERVER_WORKERS_MAX) */
     unsigned int threads;
     /* concurrent connections accepted */
     unsigned int connection_limit;

@@ -25,6 +25,7 @@
 #include <microhttpd.h>
 
 #include "admission.h"
+#include "cpus.h"
 #include "input.h"
 #include "jsonlog.h"
 #include "metrics.h"
@@ -633,12 +634,6 @@ static unsigned int bound_port(struct MHD_Daemon *daemon)
     return info ? info->port : 0;
 }
 
-static unsigned int cores(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 64 ? 64 : (unsigned int)n;
-}
-
 static void log_mhd(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 static void log_mhd(void *cls, const char *fmt, va_list ap)
@@ -772,7 +767,7 @@ static int start_daemons(struct server *s, struct diag *d)
     /* two per core: a worker answers the requests of one event-loop pass
      * one after the other, and with two the scheduler interleaves passes,
      * so an answer waits less behind the rest of a pass (p99 under load) */
-    unsigned int workers = c->threads ? c->threads : 2 * cores();
+    unsigned int workers = c->threads ? c->threads : 2 * cpus_usable(SERVER_WORKERS_MAX / 2);
     unsigned int per_worker;
 
     if (workers > SERVER_WORKERS_MAX)
