@@ -54,6 +54,10 @@ bool text_utf8_valid(const char *s, size_t len);
  * caller always advances. Returns 0 (and U+FFFD) only when len is 0. */
 size_t text_utf8_decode(const char *s, size_t len, uint32_t *cp);
 
+/* Length of the longest prefix of s[0..len) with no control byte (00-1F,
+ * 7F): len when there is none. Bytes 80-FF (UTF-8) are not control bytes. */
+size_t text_controls_free(const char *s, size_t len);
+
 /* Length of the longest prefix of s[0..len) that is at most max bytes and
  * does not end inside a UTF-8 sequence: len when len <= max, else max
  * backed up over the continuation bytes (10xxxxxx) that start the part left

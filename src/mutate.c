@@ -44,10 +44,12 @@ static void summary_clamp(char *line, size_t len)
 {
     /* past SUMMARY_MAX only what the cut keeps needs looking at */
     size_t scan = len <= SUMMARY_MAX ? len : SUMMARY_MAX - 2;
+    size_t i = text_controls_free(line, scan);
 
-    for (size_t i = 0; i < scan; i++)
-        if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-            line[i] = '?';
+    while (i < scan) {
+        line[i++] = '?';
+        i += text_controls_free(line + i, scan - i);
+    }
     if (len <= SUMMARY_MAX)
         return;
     len = SUMMARY_MAX - 3;

@@ -115,6 +115,30 @@ size_t text_utf8_decode(const char *s, size_t len, uint32_t *cp)
 }
 
 /* see text.h */
+size_t text_controls_free(const char *s, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+
+    /* eight bytes at a time while the word has no byte below 0x20 (among
+     * those below 0x80) and none equal to 0x7F; the tests can flag a word
+     * that has neither (a borrow), never miss one: it is then read byte by
+     * byte */
+    for (; len - i >= 8; i += 8) {
+        uint64_t x, del;
+
+        memcpy(&x, u + i, 8);
+        del = x ^ (ones * 0x7F);
+        if (((x - ones * 0x20) & ~x & highs) || ((del - ones) & ~del & highs))
+            break;
+    }
+    while (i < len && u[i] >= 0x20 && u[i] != 0x7F)
+        i++;
+    return i;
+}
+
+/* see text.h */
 size_t text_utf8_prefix(const char *s, size_t len, size_t max)
 {
     const unsigned char *u = (const unsigned char *)s;

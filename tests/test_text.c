@@ -630,6 +630,43 @@ static void test_clip_cap_zero(void **state)
 }
 
 /* decimal integers: the extremes, zero, signs; compared with printf */
+/* text_controls_free against the byte-by-byte definition: every position
+ * of a control byte in strings long enough for the word loop, every byte
+ * value, and the neighbours that trip the word test without being control
+ * bytes (0x80-0xFF, 0x20, 0x7E, 0x80 after a borrow). */
+static size_t controls_free_oracle(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len && s[i] >= 0x20 && s[i] != 0x7F)
+        i++;
+    return i;
+}
+
+static void test_controls_free(void **state)
+{
+    unsigned char buf[40];
+
+    (void)state;
+    assert_int_equal(text_controls_free("", 0), 0);
+    assert_int_equal(text_controls_free("added livenessProbe to container web", 36), 36);
+    assert_int_equal(text_controls_free("a\nb", 3), 1);
+    /* the length bounds the scan, not a NUL */
+    assert_int_equal(text_controls_free("abc\0def", 8), 3);
+    assert_int_equal(text_controls_free("abc\x7f", 4), 3);
+    for (int v = 0; v < 256; v++) {
+        for (size_t at = 0; at < sizeof(buf); at++) {
+            /* a UTF-8-ish background with high bytes and edge values */
+            for (size_t i = 0; i < sizeof(buf); i++)
+                buf[i] = (unsigned char)(i % 5 == 0 ? 0xC3 : i % 5 == 1 ? 0xA9 : i % 5 == 2 ? 0x20
+                                         : i % 5 == 3 ? 0x7E : 0x80 + i);
+            buf[at] = (unsigned char)v;
+            for (size_t len = at; len <= sizeof(buf); len += 7)
+                assert_int_equal(text_controls_free((const char *)buf, len), controls_free_oracle(buf, len));
+        }
+    }
+}
+
 static void test_int(void **state)
 {
     static const long long cases[] = {0, 1, -1, 9, 10, -10, 1000, 2147483648LL, -2147483649LL,
@@ -666,6 +703,7 @@ int main(void)
         cmocka_unit_test(test_clip_cap_zero),
         cmocka_unit_test(test_clip_table),
         cmocka_unit_test(test_clip_in_place),
+        cmocka_unit_test(test_controls_free),
         cmocka_unit_test(test_int),
     };
 
