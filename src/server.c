@@ -15,7 +15,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -113,16 +112,11 @@ struct request {
  * runs callbacks only while stopping the daemons). */
 static _Thread_local struct worker *this_worker;
 
-/* ---- logging: one JSON object per line on stderr ---- */
-
-static cJSON *log_open(const struct server *s, enum log_level level, bool always, const char *msg)
-{
-    return jsonlog_open(s->config->log_level, level, always, msg);
-}
+/* ---- logging: one JSON object per line on stderr (jsonlog.h) ---- */
 
 static cJSON *log_start(const struct server *s, enum log_level level, const char *msg)
 {
-    return log_open(s, level, false, msg);
+    return jsonlog_open(s->config->log_level, level, false, msg);
 }
 
 /* Lifecycle lines (listening, draining, stopped: three per process) are
@@ -130,7 +124,7 @@ static cJSON *log_start(const struct server *s, enum log_level level, const char
  * operator must always be able to see. */
 static cJSON *log_lifecycle(const struct server *s, const char *msg)
 {
-    return log_open(s, LOG_INFO, true, msg);
+    return jsonlog_open(s->config->log_level, LOG_INFO, true, msg);
 }
 
 static void log_diag(const struct server *s, enum log_level level, const char *msg, const struct diag *d)

@@ -150,7 +150,7 @@ static void fill(unsigned char *buf, size_t n, unsigned seed)
         buf[i] = (unsigned char)((i * 31u + seed) & 0xff);
 }
 
-/* Sends all of buf as records of at most `record` bytes (blocking on the
+/* Sends all of buf through the client session (waiting on the
  * non-blocking socket by polling). */
 static void client_send(struct pair *p, const unsigned char *buf, size_t n)
 {
@@ -169,16 +169,17 @@ static void client_send(struct pair *p, const unsigned char *buf, size_t n)
     }
 }
 
-/* Reads exactly n bytes through the server session the way libmicrohttpd
- * does: read until GnuTLS says AGAIN, and only then wait on the socket. */
-static void server_read(struct pair *p, unsigned char *buf, size_t n)
+/* Reads exactly n bytes through session (on socket fd) the way
+ * libmicrohttpd does: read until GnuTLS says AGAIN, and only then wait on
+ * the socket. */
+static void read_exactly(gnutls_session_t session, int fd, unsigned char *buf, size_t n)
 {
     size_t at = 0;
 
     while (at < n) {
-        ssize_t rc = gnutls_record_recv(p->server, buf + at, n - at);
+        ssize_t rc = gnutls_record_recv(session, buf + at, n - at);
         if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
-            struct pollfd pf = {.fd = p->server_fd, .events = POLLIN};
+            struct pollfd pf = {.fd = fd, .events = POLLIN};
             assert_int_equal(poll(&pf, 1, 5000), 1);
             continue;
         }
@@ -187,20 +188,14 @@ static void server_read(struct pair *p, unsigned char *buf, size_t n)
     }
 }
 
+static void server_read(struct pair *p, unsigned char *buf, size_t n)
+{
+    read_exactly(p->server, p->server_fd, buf, n);
+}
+
 static void client_read(struct pair *p, unsigned char *buf, size_t n)
 {
-    size_t at = 0;
-
-    while (at < n) {
-        ssize_t rc = gnutls_record_recv(p->client, buf + at, n - at);
-        if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
-            struct pollfd pf = {.fd = p->client_fd, .events = POLLIN};
-            assert_int_equal(poll(&pf, 1, 5000), 1);
-            continue;
-        }
-        assert_true(rc > 0);
-        at += (size_t)rc;
-    }
+    read_exactly(p->client, p->client_fd, buf, n);
 }
 
 /* ---- reads ------------------------------------------------------------- */
