@@ -16,8 +16,8 @@
  * tlsconn_flush, called when the request completes, sends them as one
  * record. A corked answer must not wait for a client that does not read:
  * tlsconn_cork only corks when the answer fits one record and the socket's
- * send buffer has room for twice it (SIOCOUTQ, SO_SNDBUF), where a single
- * send of that size is accepted whole.
+ * send buffer has room for twice it (SO_MEMINFO: queued memory against
+ * SO_SNDBUF), where a single send of that size is accepted whole.
  * Should it not be (kernel memory pressure), tlsconn_flush waits for the
  * socket at most TLSCONN_FLUSH_WAIT_MS and then shuts the connection down
  * rather than hold the worker.

@@ -6,11 +6,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
-#include <linux/sockios.h>
+#include <linux/sock_diag.h>
 
 struct tlsconn {
     gnutls_session_t session;
@@ -81,18 +80,18 @@ struct tlsconn *tlsconn_attach(gnutls_session_t session, int fd)
 /* see tlsconn.h */
 bool tlsconn_cork(struct tlsconn *t, size_t answer_len)
 {
-    int queued = -1, sndbuf = 0;
-    socklen_t len = sizeof(sndbuf);
+    uint32_t mem[SK_MEMINFO_VARS] = {0};
+    socklen_t len = sizeof(mem);
 
     if (!t || t->corked || answer_len > TLSCONN_CORK_MAX)
         return false;
-    /* The kernel takes a send while the bytes it holds (sent and not yet
-     * acknowledged, or not sent) are below SO_SNDBUF, counted with
-     * per-packet overhead; twice the payload is a safe bound for that
-     * overhead, so a send of this size is then accepted whole. */
-    if (ioctl(t->fd, SIOCOUTQ, &queued) != 0 || queued < 0 ||
-        getsockopt(t->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) != 0 ||
-        2 * ((size_t)queued + answer_len) > (size_t)sndbuf)
+    /* The kernel takes a send while the memory its send queue holds (data
+     * not yet acknowledged or not sent, with per-packet overhead) is below
+     * SO_SNDBUF; with room for twice the payload the whole send is accepted
+     * at once. SO_MEMINFO gives both figures in one call. */
+    if (getsockopt(t->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) != 0 ||
+        len < sizeof(uint32_t) * (SK_MEMINFO_WMEM_QUEUED + 1) ||
+        (size_t)mem[SK_MEMINFO_WMEM_QUEUED] + 2 * answer_len > (size_t)mem[SK_MEMINFO_SNDBUF])
         return false;
     gnutls_record_cork(t->session);
     t->corked = true;
