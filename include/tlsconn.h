@@ -93,4 +93,11 @@ int tlsconn_batch_flush(struct tlsconn_batch *b);
  * holds first; 0 or -1 as tlsconn_flush. */
 int tlsconn_batch_remove(struct tlsconn_batch *b, struct tlsconn *t);
 
+/* t's session is gone (libmicrohttpd deinitialises it before it reports
+ * the connection closed): takes t out of the batch without touching the
+ * session. true when t still held a corked answer, which is lost: the
+ * connection closed (the client went away) before the batch was flushed.
+ * NULL t is fine. */
+bool tlsconn_batch_closed(struct tlsconn_batch *b, struct tlsconn *t);
+
 #endif

@@ -229,7 +229,8 @@ static struct tlsconn *conn_tls(struct MHD_Connection *c)
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
-    (void)cls;
+    const struct server *s = cls;
+
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *session = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
         const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -238,8 +239,9 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         if (session && session->tls_session && fd)
             *socket_context = tlsconn_attach((gnutls_session_t)session->tls_session, fd->connect_fd);
     } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-        if (this_worker)
-            tlsconn_batch_remove(&this_worker->batch, *socket_context);
+        /* the session is already gone: nothing can be sent any more */
+        if (this_worker && tlsconn_batch_closed(&this_worker->batch, *socket_context))
+            log_undelivered(s);
         tlsconn_free(*socket_context);
         *socket_context = NULL;
     }

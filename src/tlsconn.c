@@ -206,3 +206,24 @@ int tlsconn_batch_remove(struct tlsconn_batch *b, struct tlsconn *t)
     t->batched = false;
     return tlsconn_flush(t);
 }
+
+/* see tlsconn.h */
+bool tlsconn_batch_closed(struct tlsconn_batch *b, struct tlsconn *t)
+{
+    bool held;
+
+    if (!t)
+        return false;
+    held = t->corked;
+    if (t->batched) {
+        for (size_t i = 0; i < b->count; i++) {
+            if (b->conns[i] == t) {
+                b->conns[i] = b->conns[--b->count];
+                break;
+            }
+        }
+        t->batched = false;
+    }
+    t->corked = false;
+    return held;
+}
