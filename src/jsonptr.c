@@ -55,6 +55,15 @@ int jsonptr_escape(const char *key, char *out, size_t cap)
 
     if (!key || !out)
         return -1;
+    /* most keys hold neither '~' nor '/': one scan and a copy */
+    need = strcspn(key, "~/");
+    if (!key[need]) {
+        if (need >= cap || need > (size_t)INT_MAX)
+            return -1;
+        memcpy(out, key, need + 1);
+        return (int)need;
+    }
+    need = 0;
     for (c = key; *c; c++)
         need += (*c == '~' || *c == '/') ? 2 : 1;
     if (need >= cap || need > (size_t)INT_MAX)

@@ -721,17 +721,26 @@ static int add_pod_security(const struct mutate_ctx *ctx, const char *key, cJSON
                      "pod", NULL, d);
 }
 
+/* Whether the pod's securityContext already has `key`: then there is
+ * nothing to add, and nothing is built to find that out. */
+static bool pod_security_has(const struct mutate_ctx *ctx, const char *key)
+{
+    return get(get(ctx->pod_spec, "securityContext"), key) != NULL;
+}
+
 /* see mutate.h */
 int mutate_run_as_non_root(const struct mutate_ctx *ctx, struct diag *d)
 {
     /* runAsNonRoot is also valid on Windows pods */
+    if (pod_security_has(ctx, "runAsNonRoot"))
+        return 0;
     return add_pod_security(ctx, "runAsNonRoot", cJSON_CreateTrue(), d);
 }
 
 /* see mutate.h */
 int mutate_run_as_user(const struct mutate_ctx *ctx, struct diag *d)
 {
-    if (pod_is_windows(ctx))
+    if (pod_is_windows(ctx) || pod_security_has(ctx, "runAsUser"))
         return 0;
     return add_pod_security(ctx, "runAsUser", cJSON_CreateNumber((double)ctx->policy->run_as_user),
                             d);
@@ -742,7 +751,7 @@ int mutate_seccomp_profile(const struct mutate_ctx *ctx, struct diag *d)
 {
     /* a seccompProfile the user wrote is kept whole: type and
      * localhostProfile go together */
-    if (pod_is_windows(ctx) || get(get(ctx->pod_spec, "securityContext"), "seccompProfile"))
+    if (pod_is_windows(ctx) || pod_security_has(ctx, "seccompProfile"))
         return 0;
     return add_pod_security(ctx, "seccompProfile",
                             obj1("type", cJSON_CreateString(ctx->policy->seccomp_profile)), d);
@@ -902,10 +911,19 @@ int mutate_prometheus_annotations(const struct mutate_ctx *ctx, struct diag *d)
 {
     const struct policy *p = ctx->policy;
     cJSON *tmpl = get(get(ctx->object, "spec"), "template");
+    const cJSON *have = get(get(tmpl, "metadata"), "annotations");
+    size_t present = 0;
     cJSON *want;
     struct jsonptr ptr;
 
     if (!cJSON_IsObject(tmpl) || p->annotations_count == 0)
+        return 0;
+    /* every one there already (the common case once a Deployment has been
+     * through here): nothing to build */
+    while (present < p->annotations_count && present < POLICY_LIST_MAX &&
+           get(have, p->annotations[present].key))
+        present++;
+    if (present == p->annotations_count)
         return 0;
     if (jsonptr_set(&ptr, "/spec/template") != 0)
         return ptr_too_long("", d);
