@@ -209,6 +209,33 @@ static void test_large_and_every_byte(void **state)
     cJSON_Delete(list);
 }
 
+/* Strings are scanned eight bytes at a time: every byte that needs an
+ * escape, at every offset of a word and across word ends, between bytes
+ * that do not (ASCII, and UTF-8 bytes with the high bit set). */
+static void test_escape_at_every_offset(void **state)
+{
+    const char specials[] = {'"', '\\', '\x01', '\x1f', '\n', ' ', '!', '#', '[', ']', '\x7f'};
+    const char fillers[] = {'a', '\xc3', '\xa9', '\x80'};
+
+    (void)state;
+    for (size_t f = 0; f < sizeof(fillers); f++) {
+        for (size_t sp = 0; sp < sizeof(specials); sp++) {
+            for (size_t at = 0; at < 25; at++) {
+                char text[26];
+                cJSON *item;
+
+                memset(text, fillers[f], 25);
+                text[25] = '\0';
+                text[at] = specials[sp];
+                item = cJSON_CreateString(text);
+                assert_non_null(item);
+                assert_prints_as_cjson(item, "escape offset");
+                cJSON_Delete(item);
+            }
+        }
+    }
+}
+
 /* jsonprint_string: the literal cJSON writes for a string item. */
 static void test_string(void **state)
 {
@@ -243,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_built_values),
         cmocka_unit_test(test_deep),
         cmocka_unit_test(test_documents),
+        cmocka_unit_test(test_escape_at_every_offset),
         cmocka_unit_test(test_large_and_every_byte),
         cmocka_unit_test(test_string),
     };
