@@ -98,7 +98,9 @@ __attribute__((noinline, cold)) static int arena_grow(struct reqarena *a, size_t
     return 0;
 }
 
-static void *arena_alloc(struct reqarena *a, size_t n)
+/* Any allocation: also the ones hook_malloc's fast path leaves (no block
+ * yet, a full block, a size out of its range). */
+__attribute__((noinline)) static void *arena_alloc(struct reqarena *a, size_t n)
 {
     size_t need;
     void *p;
@@ -128,11 +130,27 @@ static bool arena_owns(const struct reqarena *a, const void *ptr)
     return false;
 }
 
+/* Called for every node and string cJSON makes, hundreds per request: the
+ * common case (room in the head block) stays inline and needs no stack
+ * frame; everything else is arena_alloc's, reached by a tail call. */
 static void *hook_malloc(size_t n)
 {
     struct reqarena *a = current;
 
-    return a ? arena_alloc(a, n) : malloc(n);
+    if (!a)
+        return malloc(n);
+    if (n - 1 < REQARENA_BLOCK) {
+        size_t need = ((n + ALIGN - 1) & ~(size_t)(ALIGN - 1)) + REDZONE;
+
+        if (a->end - a->next >= need) {
+            void *p = (void *)a->next;
+
+            a->next += need;
+            UNPOISON(p, n);
+            return p;
+        }
+    }
+    return arena_alloc(a, n);
 }
 
 static void hook_free(void *ptr)

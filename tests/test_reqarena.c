@@ -157,6 +157,31 @@ static void test_alignment(void **state)
     reqarena_free(a);
 }
 
+/* Sizes at the edges of the inline path: a whole block and one byte more
+ * (each in a block of its own), and sizes no arena can give (NULL, as
+ * malloc would say, never a wrapped-around small block). */
+static void test_sizes_at_the_edges(void **state)
+{
+    const size_t sizes[] = {1, REQARENA_BLOCK - 1, REQARENA_BLOCK, REQARENA_BLOCK + 1, 3 * REQARENA_BLOCK};
+    struct reqarena *a = reqarena_new();
+
+    (void)state;
+    assert_non_null(a);
+    assert_int_equal(reqarena_enter(a), 0);
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        unsigned char *p = cJSON_malloc(sizes[i]);
+
+        assert_non_null(p);
+        assert_int_equal((uintptr_t)p % 16, 0);
+        memset(p, 0xCD, sizes[i]);
+        cJSON_free(p);
+    }
+    assert_null(cJSON_malloc(SIZE_MAX));
+    assert_null(cJSON_malloc(SIZE_MAX / 4 + 1));
+    reqarena_leave(a);
+    reqarena_free(a);
+}
+
 /* A request larger than a block takes several; after leaving, one block
  * that would have held them all is kept (up to REQARENA_KEEP_MAX), and the
  * same request again adds none. A huge one keeps only REQARENA_BLOCK. */
@@ -439,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_enter_leave_rules),
         cmocka_unit_test(test_malloc_and_arena_mix),
         cmocka_unit_test(test_alignment),
+        cmocka_unit_test(test_sizes_at_the_edges),
         cmocka_unit_test(test_large_and_huge),
         cmocka_unit_test(test_admission_same_bytes),
         cmocka_unit_test(test_threads),
