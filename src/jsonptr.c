@@ -1,8 +1,9 @@
 #include "jsonptr.h"
 
 #include <limits.h>
-#include <stdio.h>
 #include <string.h>
+
+#include "text.h"
 
 /* RFC 6901, section 3:
  *
@@ -105,14 +106,19 @@ int jsonptr_push_key(struct jsonptr *p, const char *key)
 /* see jsonptr.h */
 int jsonptr_push_index(struct jsonptr *p, size_t index)
 {
-    char digits[32];
-    int n = snprintf(digits, sizeof(digits), "%zu", index);
+    char digits[TEXT_INT_SIZE];
+    const char *d;
+    size_t n;
 
-    if (n < 0 || p->len + 1 + (size_t)n >= JSONPTR_MAX)
+    if (index > LLONG_MAX)
+        return -1;
+    d = text_int((long long)index, digits, &n);
+    if (p->len + 1 + n >= JSONPTR_MAX)
         return -1;
     p->text[p->len] = '/';
-    memcpy(p->text + p->len + 1, digits, (size_t)n + 1);
-    p->len += 1 + (size_t)n;
+    memcpy(p->text + p->len + 1, d, n);
+    p->len += 1 + n;
+    p->text[p->len] = '\0';
     return 0;
 }
 

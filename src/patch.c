@@ -318,17 +318,15 @@ static int record(struct patch *p, cJSON *node, const char *node_ptr, const char
     memcpy(path, node_ptr, len);
     path[len] = '/';
     if (key) {
-        const char *k = key;
+        /* most keys need no escaping: copied as they are */
+        size_t plain = strcspn(key, "~/");
 
         if (!cJSON_IsObject(node)) {
             diag_set(d, where, "cannot add member \"%.64s\": parent is not an object", key);
             goto fail;
         }
-        /* most keys need no escaping: copied as they are */
-        while (*k && *k != '~' && *k != '/')
-            k++;
-        if (!*k && len + 1 + (size_t)(k - key) < JSONPTR_MAX)
-            memcpy(path + len + 1, key, (size_t)(k - key) + 1);
+        if (!key[plain] && len + 1 + plain < JSONPTR_MAX)
+            memcpy(path + len + 1, key, plain + 1);
         else if (len + 1 >= JSONPTR_MAX ||
                  jsonptr_escape(key, path + len + 1, JSONPTR_MAX - len - 1) < 0) {
             diag_set(d, where, "cannot add member \"%.64s\": pointer longer than %d bytes", key,
