@@ -239,10 +239,14 @@ static void remember(struct patch *p, const char *ptr, size_t len, const cJSON *
 }
 
 /* The node at ptr (len = strnlen(ptr, JSONPTR_MAX)) in the working copy,
- * or NULL: looked up from the deepest node already found whose pointer is
- * a whole-token prefix of ptr (see struct patch_seen), else from the root,
- * one token at a time, remembering each node on the way. */
-static const cJSON *find_node(struct patch *p, const char *ptr, size_t len)
+ * or NULL. `expected` (the node the caller believes is there, or NULL) is
+ * looked for first among the nodes remembered with their whole pointer;
+ * otherwise the node is looked up from the deepest node already found
+ * whose pointer is a whole-token prefix of ptr (see struct patch_seen),
+ * else from the root, one token at a time, remembering each node on the
+ * way. */
+static const cJSON *find_node(struct patch *p, const char *ptr, size_t len,
+                              const cJSON *expected)
 {
     const struct patch_seen *best = NULL;
     const cJSON *node;
@@ -251,6 +255,16 @@ static const cJSON *find_node(struct patch *p, const char *ptr, size_t len)
     /* too long to be a parent anyway: the caller says why */
     if (len >= JSONPTR_MAX)
         return jsonptr_get(p->doc, ptr);
+    /* most ops add below a node an earlier op already found: the whole
+     * pointer is remembered, and one comparison settles it */
+    if (expected) {
+        for (size_t i = 0; i < PATCH_SEEN_MAX && i < p->seen_next; i++) {
+            const struct patch_seen *e = &p->seen[i];
+
+            if (e->node == expected && e->len == len && memcmp(e->text, ptr, len) == 0)
+                return expected;
+        }
+    }
     for (size_t i = 0; i < PATCH_SEEN_MAX && i < p->seen_next; i++) {
         const struct patch_seen *e = &p->seen[i];
 
@@ -307,7 +321,7 @@ static int record(struct patch *p, cJSON *node, const char *node_ptr, const char
         goto fail;
     }
     len = node_ptr ? strnlen(node_ptr, JSONPTR_MAX) : 0;
-    if (!node_ptr || !node || find_node(p, node_ptr, len) != node) {
+    if (!node_ptr || !node || find_node(p, node_ptr, len, node) != node) {
         diag_set(d, where, "patch: parent is not the node its pointer names in the working copy");
         goto fail;
     }
