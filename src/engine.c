@@ -44,19 +44,6 @@ static int optional_object(const cJSON *parent, const char *base, const char *ke
     return diag_set(d, ptr.text, "%s must be an object, got %s", what, text_json_type(item));
 }
 
-static int optional_array(const cJSON *parent, const char *base, const char *key,
-                          const char *what, struct diag *d)
-{
-    const cJSON *item = jsonget(parent, key);
-    struct jsonptr ptr;
-
-    if (!item || cJSON_IsArray(item))
-        return 0;
-    if (child_ptr(&ptr, base, key, d) != 0)
-        return -1;
-    return diag_set(d, ptr.text, "%s must be a list, got %s", what, text_json_type(item));
-}
-
 static int required_object(const cJSON *parent, const char *base, const char *key,
                            const char *what, const cJSON **out, struct diag *d)
 {
@@ -102,19 +89,38 @@ static int check_metadata(const cJSON *parent, const char *base, const char *wha
 }
 
 /* Every member of a container the rules read, with the type Kubernetes
- * gives it. */
+ * gives it; one pass over the container's members (a lookup per field
+ * would walk them eight times). Only the first member of a name counts,
+ * as in every lookup the rules make. */
 static int check_container(const cJSON *c, const char *ptr, struct diag *d)
 {
-    static const char *const objects[] = {"securityContext", "resources", "livenessProbe",
-                                          "readinessProbe", "startupProbe"};
-    static const char *const arrays[] = {"env", "ports", "volumeMounts"};
+    static const char *const fields[] = {"securityContext", "resources",   "livenessProbe",
+                                         "readinessProbe",  "startupProbe", "env",
+                                         "ports",           "volumeMounts"};
+    /* fields[i] for i below this are objects, the rest lists */
+    const size_t objects = 5;
+    unsigned seen = 0;
+    const cJSON *m;
 
-    for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
-        if (optional_object(c, ptr, objects[i], objects[i], NULL, d) != 0)
-            return -1;
-    for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
-        if (optional_array(c, ptr, arrays[i], arrays[i], d) != 0)
-            return -1;
+    cJSON_ArrayForEach(m, c) {
+        for (size_t i = 0; m->string && i < sizeof(fields) / sizeof(fields[0]); i++) {
+            bool ok;
+            struct jsonptr mptr;
+
+            if (m->string[0] != fields[i][0] || strcmp(m->string, fields[i]) != 0)
+                continue;
+            if (seen & (1u << i))
+                break;
+            seen |= 1u << i;
+            ok = i < objects ? cJSON_IsObject(m) : cJSON_IsArray(m);
+            if (ok)
+                break;
+            if (child_ptr(&mptr, ptr, fields[i], d) != 0)
+                return -1;
+            return diag_set(d, mptr.text, "%s must be %s, got %s", fields[i],
+                            i < objects ? "an object" : "a list", text_json_type(m));
+        }
+    }
     return 0;
 }
 

@@ -227,6 +227,8 @@ static const struct structure_case structure_cases[] = {
      "/spec/template/spec/containers/0/ports", "ports must be a list, got number"},
     {"volumeMounts an object", POD_SPEC("{'containers':[{'volumeMounts':{}}]}"),
      "/spec/template/spec/containers/0/volumeMounts", "volumeMounts must be a list, got object"},
+    {"the second field wrong", POD_SPEC("{'containers':[{'name':'a','env':[],'resources':1}]}"),
+     "/spec/template/spec/containers/0/resources", "resources must be an object, got number"},
     {"volumes a string", POD_SPEC("{'containers':[{}],'volumes':'tmp'}"),
      "/spec/template/spec/volumes", "volumes must be a list, got string"},
     {"volume not an object", POD_SPEC("{'containers':[{}],'volumes':[{},[]]}"),
@@ -280,6 +282,30 @@ static void test_structure(void **state)
 
 /* Deep nesting where the engine does not look is not its business, and a
  * huge but well-formed container list is walked without trouble. */
+/* A name given twice: the first member is the one every rule reads, so
+ * its type is checked and a later one's is not. (Not in structure_cases:
+ * cJSON_Compare cannot compare objects with a name given twice.) */
+static void test_structure_first_of_a_name(void **state)
+{
+    struct policy p;
+    struct mutation m;
+    struct diag d;
+    cJSON *later =
+        parse_q(POD_SPEC("{'containers':[{'name':'django','env':[],'env':{},'ports':[],'ports':1}]}"));
+    cJSON *first = parse_q(POD_SPEC("{'containers':[{'name':'django','env':{},'env':[]}]}"));
+
+    (void)state;
+    make_policy(&p, NULL);
+    diag_clear(&d);
+    assert_int_equal(engine_mutate(&p, later, &m, &d), 0);
+    mutation_free(&m);
+    assert_int_equal(engine_mutate(&p, first, &m, &d), -1);
+    assert_string_equal(d.pointer, "/spec/template/spec/containers/0/env");
+    assert_string_equal(d.message, "env must be a list, got object");
+    cJSON_Delete(later);
+    cJSON_Delete(first);
+}
+
 static void test_structure_large(void **state)
 {
     struct policy p;
@@ -670,6 +696,7 @@ int main(void)
         cmocka_unit_test(test_selects_null),
         cmocka_unit_test(test_selects),
         cmocka_unit_test(test_structure),
+        cmocka_unit_test(test_structure_first_of_a_name),
         cmocka_unit_test(test_structure_large),
         cmocka_unit_test(test_exemptions),
         cmocka_unit_test(test_exempt_not_mutated),
