@@ -488,6 +488,17 @@ static int waiting(int fd)
     return n;
 }
 
+/* Two connections, each with a corked answer, both in batch. */
+static void two_batched(struct pair *a, struct pair *b, struct tlsconn_batch *batch)
+{
+    pair_open(a, tls13);
+    pair_open(b, tls13);
+    corked_answer(a);
+    corked_answer(b);
+    assert_int_equal(tlsconn_batch_add(batch, a->conn), 0);
+    assert_int_equal(tlsconn_batch_add(batch, b->conn), 0);
+}
+
 static void test_batch_sends_at_flush(void **state)
 {
     struct pair a, b;
@@ -496,12 +507,7 @@ static void test_batch_sends_at_flush(void **state)
 
     (void)state;
     fill(answer, sizeof(answer), 5);
-    pair_open(&a, tls13);
-    pair_open(&b, tls13);
-    corked_answer(&a);
-    corked_answer(&b);
-    assert_int_equal(tlsconn_batch_add(&batch, a.conn), 0);
-    assert_int_equal(tlsconn_batch_add(&batch, b.conn), 0);
+    two_batched(&a, &b, &batch);
     assert_int_equal(batch.count, 2);
     /* held: nothing on either wire yet */
     assert_int_equal(waiting(a.client_fd), 0);
@@ -574,12 +580,7 @@ static void test_batch_remove_flushes(void **state)
 
     (void)state;
     fill(answer, sizeof(answer), 8);
-    pair_open(&a, tls13);
-    pair_open(&b, tls13);
-    corked_answer(&a);
-    corked_answer(&b);
-    assert_int_equal(tlsconn_batch_add(&batch, a.conn), 0);
-    assert_int_equal(tlsconn_batch_add(&batch, b.conn), 0);
+    two_batched(&a, &b, &batch);
     /* a's connection closes: its answer goes now, b's still waits */
     assert_int_equal(tlsconn_batch_remove(&batch, a.conn), 0);
     assert_int_equal(batch.count, 1);
@@ -605,12 +606,7 @@ static void test_batch_closed_leaves_the_session_alone(void **state)
     (void)state;
     fill(answer, sizeof(answer), 9);
     assert_false(tlsconn_batch_closed(&batch, NULL));
-    pair_open(&a, tls13);
-    pair_open(&b, tls13);
-    corked_answer(&a);
-    corked_answer(&b);
-    assert_int_equal(tlsconn_batch_add(&batch, a.conn), 0);
-    assert_int_equal(tlsconn_batch_add(&batch, b.conn), 0);
+    two_batched(&a, &b, &batch);
     gnutls_deinit(a.server);
     a.server = NULL;
     assert_true(tlsconn_batch_closed(&batch, a.conn));
