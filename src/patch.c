@@ -256,7 +256,9 @@ static const cJSON *find_node(struct patch *p, const char *ptr, size_t len,
     if (len >= JSONPTR_MAX)
         return jsonptr_get(p->doc, ptr);
     /* most ops add below a node an earlier op already found: the whole
-     * pointer is remembered, and one comparison settles it */
+     * pointer is remembered, and one comparison settles it (a pass of its
+     * own: folded into the prefix scan below, the prefixes compared before
+     * the hit cost more than a second pass costs on a miss) */
     if (expected) {
         for (size_t i = 0; i < PATCH_SEEN_MAX && i < p->seen_next; i++) {
             const struct patch_seen *e = &p->seen[i];

@@ -192,11 +192,11 @@ int tlsconn_batch_add(struct tlsconn_batch *b, struct tlsconn *t)
     return 0;
 }
 
-/* see tlsconn.h */
-int tlsconn_batch_remove(struct tlsconn_batch *b, struct tlsconn *t)
+/* Takes t off the batch's list, if it is on it. */
+static void unlist(struct tlsconn_batch *b, struct tlsconn *t)
 {
-    if (!t || !t->batched)
-        return tlsconn_flush(t);
+    if (!t->batched)
+        return;
     for (size_t i = 0; i < b->count; i++) {
         if (b->conns[i] == t) {
             b->conns[i] = b->conns[--b->count];
@@ -204,6 +204,13 @@ int tlsconn_batch_remove(struct tlsconn_batch *b, struct tlsconn *t)
         }
     }
     t->batched = false;
+}
+
+/* see tlsconn.h */
+int tlsconn_batch_remove(struct tlsconn_batch *b, struct tlsconn *t)
+{
+    if (t)
+        unlist(b, t);
     return tlsconn_flush(t);
 }
 
@@ -215,15 +222,7 @@ bool tlsconn_batch_closed(struct tlsconn_batch *b, struct tlsconn *t)
     if (!t)
         return false;
     held = t->corked;
-    if (t->batched) {
-        for (size_t i = 0; i < b->count; i++) {
-            if (b->conns[i] == t) {
-                b->conns[i] = b->conns[--b->count];
-                break;
-            }
-        }
-        t->batched = false;
-    }
+    unlist(b, t);
     t->corked = false;
     return held;
 }
