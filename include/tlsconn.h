@@ -17,7 +17,10 @@
  * record. A corked answer must not wait for a client that does not read:
  * tlsconn_cork only corks when the answer fits one record and the socket's
  * send buffer has room for twice it (SO_MEMINFO: queued memory against
- * SO_SNDBUF), where a single send of that size is accepted whole.
+ * SO_SNDBUF), where a single send of that size is accepted whole; the
+ * session sends through tlsconn's push, which counts every byte, so the
+ * buffer is looked at again only once those may have used the room seen
+ * at the last look.
  * Should it not be (kernel memory pressure), tlsconn_flush waits for the
  * socket at most TLSCONN_FLUSH_WAIT_MS and then shuts the connection down
  * rather than hold the worker.
@@ -60,7 +63,14 @@ void tlsconn_free(struct tlsconn *t);
 /* true when the client may have closed its side (nothing buffered here,
  * the socket at end of stream; a request GnuTLS has already decrypted may
  * still be pending): libmicrohttpd may close the connection after this
- * answer, so it must be flushed now, not batched. */
+ * answer, so it must be flushed now, not batched. With TCP_INQ (Linux 4.18
+ * and later) this is what the socket held after the last read, which the
+ * kernel reported with it, so no system call is made here: also true when
+ * more bytes were waiting, and a FIN that arrived after that read is seen
+ * by the next one. libmicrohttpd reads a connection once per pass of its
+ * event loop, and a worker flushes its batch at the end of every pass, so
+ * an answer batched then still goes before the close is read. Without
+ * TCP_INQ the socket is peeked at. */
 bool tlsconn_peer_closed(struct tlsconn *t);
 
 /* Batching: a worker that answers several requests in one pass of its

@@ -6,7 +6,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include <linux/sock_diag.h>
@@ -17,10 +20,54 @@ struct tlsconn {
     bool corked;
     /* listed in a worker's batch */
     bool batched;
+    /* the kernel reports, with each read, what the socket still holds
+     * (TCP_INQ) */
+    bool inq_on;
+    /* what the socket held after the last read: bytes not yet read, or 1
+     * or more at the end of the stream (the kernel counts the client's FIN
+     * as something left to read); with inq_on only */
+    int inq;
+    /* send-buffer memory free at the last SO_MEMINFO look (tlsconn_cork),
+     * and how much of it has been counted as used since: twice every byte
+     * sent (push), the per-packet overhead included */
+    size_t room, used;
     /* bytes read from the socket that GnuTLS has not asked for yet */
     size_t off, len;
     unsigned char buf[TLSCONN_READ_BUF];
 };
+
+/* One recv, which with TCP_INQ also learns what the socket holds after
+ * it: that answers tlsconn_peer_closed without a second system call. */
+static ssize_t sock_read(struct tlsconn *t, void *data, size_t size)
+{
+    struct iovec iov = {.iov_base = data, .iov_len = size};
+    union {
+        struct cmsghdr align;
+        char space[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    ssize_t got;
+
+    if (!t->inq_on)
+        return recv(t->fd, data, size, 0);
+    msg.msg_control = control.space;
+    msg.msg_controllen = sizeof(control.space);
+    got = recvmsg(t->fd, &msg, 0);
+    if (got < 0) {
+        /* EAGAIN: the socket is empty and the stream goes on; other
+         * errors end it */
+        t->inq = errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : 1;
+        return got;
+    }
+    /* no hint (a kernel that does not give it here): assume the worst */
+    t->inq = 1;
+    if (got == 0)
+        return got;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+        if (c->cmsg_level == SOL_TCP && c->cmsg_type == TCP_CM_INQ && c->cmsg_len >= CMSG_LEN(sizeof(int)))
+            memcpy(&t->inq, CMSG_DATA(c), sizeof(int));
+    return got;
+}
 
 /* GnuTLS pull: from the buffer, refilled with one recv of up to the whole
  * buffer; a request for at least a buffer's worth reads straight into
@@ -34,8 +81,8 @@ static ssize_t pull(gnutls_transport_ptr_t ptr, void *data, size_t size)
         ssize_t got;
 
         if (size >= sizeof(t->buf))
-            return recv(t->fd, data, size, 0);
-        got = recv(t->fd, t->buf, sizeof(t->buf), 0);
+            return sock_read(t, data, size);
+        got = sock_read(t, t->buf, sizeof(t->buf));
         if (got <= 0)
             return got;
         t->off = 0;
@@ -47,6 +94,19 @@ static ssize_t pull(gnutls_transport_ptr_t ptr, void *data, size_t size)
     memcpy(data, t->buf + t->off, n);
     t->off += n;
     return (ssize_t)n;
+}
+
+/* GnuTLS push: every byte the session sends goes through here, so the
+ * cork's accounting of the send buffer (tlsconn_cork) misses none. */
+static ssize_t push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
+{
+    struct tlsconn *t = ptr;
+    struct msghdr msg = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt};
+    ssize_t sent = sendmsg(t->fd, &msg, MSG_NOSIGNAL);
+
+    if (sent > 0)
+        t->used += 2 * (size_t)sent;
+    return sent;
 }
 
 /* GnuTLS asks this only when it must wait for data (timeouts libmicrohttpd
@@ -70,9 +130,10 @@ struct tlsconn *tlsconn_attach(gnutls_session_t session, int fd)
         return NULL;
     t->session = session;
     t->fd = fd;
-    /* receive through t, send through GnuTLS's own writev on the fd */
-    gnutls_transport_set_ptr2(session, t, (gnutls_transport_ptr_t)(intptr_t)fd);
+    t->inq_on = setsockopt(fd, IPPROTO_TCP, TCP_INQ, &(int){1}, sizeof(int)) == 0;
+    gnutls_transport_set_ptr(session, t);
     gnutls_transport_set_pull_function(session, pull);
+    gnutls_transport_set_vec_push_function(session, push);
     gnutls_transport_set_pull_timeout_function(session, pull_timeout);
     return t;
 }
@@ -88,11 +149,21 @@ bool tlsconn_cork(struct tlsconn *t, size_t answer_len)
     /* The kernel takes a send while the memory its send queue holds (data
      * not yet acknowledged or not sent, with per-packet overhead) is below
      * SO_SNDBUF; with room for twice the payload the whole send is accepted
-     * at once. SO_MEMINFO gives both figures in one call. */
-    if (getsockopt(t->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) != 0 ||
-        len < sizeof(uint32_t) * (SK_MEMINFO_WMEM_QUEUED + 1) ||
-        (size_t)mem[SK_MEMINFO_WMEM_QUEUED] + 2 * answer_len > (size_t)mem[SK_MEMINFO_SNDBUF])
-        return false;
+     * at once. SO_MEMINFO gives both figures in one call. The queue only
+     * grows by what this session sends (push counts it, twice over), so
+     * until that has used up the room seen at the last look there is no
+     * need to look again: on loopback SO_SNDBUF grows to megabytes, and a
+     * look every few hundred answers replaces one per answer. */
+    if (t->used > t->room || t->room - t->used < 2 * answer_len) {
+        if (getsockopt(t->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) != 0 ||
+            len < sizeof(uint32_t) * (SK_MEMINFO_WMEM_QUEUED + 1) ||
+            (size_t)mem[SK_MEMINFO_WMEM_QUEUED] + 2 * answer_len > (size_t)mem[SK_MEMINFO_SNDBUF]) {
+            t->room = t->used = 0;
+            return false;
+        }
+        t->room = (size_t)mem[SK_MEMINFO_SNDBUF] - (size_t)mem[SK_MEMINFO_WMEM_QUEUED];
+        t->used = 0;
+    }
     gnutls_record_cork(t->session);
     t->corked = true;
     return true;
@@ -155,6 +226,8 @@ bool tlsconn_peer_closed(struct tlsconn *t)
 
     if (!t || t->off < t->len)
         return false;
+    if (t->inq_on)
+        return t->inq > 0;
     return recv(t->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 

@@ -647,6 +647,34 @@ static void test_peer_closed(void **state)
     pair_close(&a);
 }
 
+/* With TCP_INQ the answer is what the kernel reported with the last read:
+ * a FIN that arrives after it is seen by the next read, not by a second
+ * look at the socket (tlsconn.h says why that is safe for the batches). */
+static void test_peer_closed_is_what_the_last_read_saw(void **state)
+{
+    struct pair a;
+    unsigned char got[10];
+    int on = 0;
+    socklen_t len = sizeof(on);
+
+    (void)state;
+    pair_open(&a, tls13);
+    /* tlsconn_attach turned it on: every kernel the project supports has it */
+    assert_int_equal(getsockopt(a.server_fd, IPPROTO_TCP, TCP_INQ, &on, &len), 0);
+    assert_int_equal(on, 1);
+    client_send(&a, (const unsigned char *)"01234", 5);
+    usleep(20000);
+    server_read(&a, got, 5);
+    assert_false(tlsconn_peer_closed(a.conn));
+    shutdown(a.client_fd, SHUT_WR);
+    usleep(20000);
+    assert_false(tlsconn_peer_closed(a.conn));
+    /* the end of the stream, without a close_notify */
+    assert_int_equal(gnutls_record_recv(a.server, got, sizeof(got)), GNUTLS_E_PREMATURE_TERMINATION);
+    assert_true(tlsconn_peer_closed(a.conn));
+    pair_close(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -663,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_batch_remove_flushes),
         cmocka_unit_test(test_batch_closed_leaves_the_session_alone),
         cmocka_unit_test(test_peer_closed),
+        cmocka_unit_test(test_peer_closed_is_what_the_last_read_saw),
     };
 
     return cmocka_run_group_tests(tests, setup_certs, teardown_certs);
