@@ -6,9 +6,10 @@
 #      post.lua (POST review-django.json to /mutate?timeout=10s over TLS
 #      keep-alive), alternating nginx and serve ROUNDS times; requests/s, p50,
 #      p99 of each and the ratio serve/nginx;
-#   2. p99 at half of serve's peak: wrk paced by a delay() script (wrk2 is not
-#      in Debian), calibrated to half the best serve requests/s; nginx with
-#      the same pacing for reference;
+#   2. p99 at half of serve's peak: bench/openloop sends requests at exactly
+#      half the best serve requests/s, open loop (as wrk2 does; wrk2 is not in
+#      Debian), on CONNS keep-alive connections; nginx at the same rate for
+#      reference;
 #   3. resident memory at peak: VmHWM of the serve process after the load;
 #   4. start to ready: exec to the first 200 on /health/ready, polled every
 #      0.5 ms, median of 5 starts.
@@ -56,8 +57,9 @@ REVIEW=$SHARED/review-django.json
 if [ ! -f "$BUILD/build.ninja" ]; then
   meson setup "$BUILD" --buildtype=release -Dtests=false >/dev/null || die "meson setup $BUILD failed"
 fi
-ninja -C "$BUILD" django-admission >/dev/null || die "building $BUILD/django-admission failed"
+ninja -C "$BUILD" django-admission bench/openloop >/dev/null || die "building $BUILD/django-admission failed"
 EXE=$BUILD/django-admission
+OPENLOOP=$BUILD/bench/openloop
 
 DIR=$(mktemp -d /tmp/django-admission-bench.XXXXXX)
 chmod 755 "$DIR"            # nginx workers may run as nobody
@@ -126,10 +128,17 @@ code=$(post "$SERVE_PORT" "$DIR/serve.out" || true)
 status=0
 # wrk_run label port conns [script] -> prints a line; sets RPS P50 P99 ERRORS
 wrk_run() {
-  local label=$1 port=$2 conns=$3 script=${4:-$SHARED/post.lua} out line
+  local label=$1 port=$2 conns=$3 script=${4:-$SHARED/post.lua} out
   out=$(REVIEW="$REVIEW" WRK_CLOSE=0 timeout $((DURATION + 20)) \
         wrk -t"$THREADS" -c"$conns" -d"${DURATION}s" --latency --timeout 5s -s "$script" \
         "https://127.0.0.1:$port" 2>&1) || { echo "$out" >&2; die "wrk failed for $label"; }
+  result "$label" "$out"
+}
+
+# result label output: reads the RESULT line (post.lua's, and openloop's in
+# the same format); prints a line; sets RPS P50 P99 ERRORS
+result() {
+  local label=$1 out=$2 line
   line=$(printf '%s\n' "$out" | grep '^RESULT ' | tail -1) || { echo "$out" >&2; die "no RESULT line for $label"; }
   # RESULT rps=N p50_ms=X p90_ms=X p99_ms=X max_ms=X requests=N errors=N
   eval "$(awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); printf "W_%s=%s\n", kv[1], kv[2] } }' <<<"$line")"
@@ -168,37 +177,24 @@ for i in "${!SERVE_RPS[@]}"; do
 done
 echo ")"
 
-# p99 at half of serve's peak. wrk (not wrk2) has no rate option, but a
-# script's delay() makes each connection wait that many milliseconds before
-# each request, so C connections with delay d send at most C*1000/d requests/s.
-# A 3 s probe calibrates C to half the peak; then a full run measures. wrk
-# times each request from when it is sent (no coordinated-omission
-# correction), which at half load, with no queue, changes nothing.
-cat > "$DIR/paced.lua" <<EOF
-dofile("$SHARED/post.lua")
-local wait_ms = tonumber(os.getenv("DELAY_MS") or "2")
-function delay()
-  return wait_ms
-end
-EOF
-TARGET=$((PEAK / 2))
-DELAY_MS=2
-PACED_CONNS=$(( (TARGET * DELAY_MS + 999) / 1000 ))
-[ "$PACED_CONNS" -lt 2 ] && PACED_CONNS=2
-export DELAY_MS
-SAVED_DURATION=$DURATION
-DURATION=3
-wrk_run "calibration ($PACED_CONNS conns)" "$SERVE_PORT" "$PACED_CONNS" "$DIR/paced.lua" >/dev/null
-if [ "$RPS" -gt 0 ]; then
-  PACED_CONNS=$(( (PACED_CONNS * TARGET + RPS / 2) / RPS ))
-  [ "$PACED_CONNS" -lt 2 ] && PACED_CONNS=2
-  [ "$PACED_CONNS" -gt "$CONNS" ] && PACED_CONNS=$CONNS
-fi
-DURATION=$SAVED_DURATION
-wrk_run "serve at half peak ($PACED_CONNS conns)" "$SERVE_PORT" "$PACED_CONNS" "$DIR/paced.lua"
+# p99 at half of serve's peak, open loop: request i is due at i/rate and
+# its latency runs from then, whether or not a connection was free (no
+# coordinated omission; bench/openloop.c). A closed loop (wrk with a
+# delay() per connection) lets connections that got their answers together
+# send together again, so it measures how fast waves drain, not the
+# latency at a rate. nginx at the same rate: the floor of the machine.
+# ol_run label port rate -> prints a line; sets RPS P50 P99 ERRORS
+ol_run() {
+  local label=$1 port=$2 rate=$3 out
+  out=$(timeout $((DURATION + 30)) "$OPENLOOP" --rate "$rate" --seconds "$DURATION" --connections "$CONNS" \
+        --body "$REVIEW" --cacert "$DIR/tls.crt" "https://127.0.0.1:$port/mutate?timeout=10s" 2>&1) ||
+    { echo "$out" >&2; die "openloop failed for $label"; }
+  result "$label" "$out"
+}
+HALF=$((PEAK / 2))
+ol_run "serve at half peak (open loop)" "$SERVE_PORT" "$HALF"
 HALF_RPS=$RPS HALF_P99=$P99
-# the same pacing against nginx: the floor that wrk and the machine set
-wrk_run "nginx, same pacing ($PACED_CONNS conns)" "$NGINX_HTTPS_PORT" "$PACED_CONNS" "$DIR/paced.lua"
+ol_run "nginx at the same rate" "$NGINX_HTTPS_PORT" "$HALF"
 
 # Start to ready, from exec to the first 200 on /health/ready.
 READY_MS=$("$PY" - "$EXE" "$DIR/tls.crt" "$DIR/tls.key" $((SERVE_PORT + 10)) $((SERVE_HEALTH_PORT + 10)) <<'PY'
