@@ -26,7 +26,9 @@
 #include <cjson/cJSON.h>
 
 #include "admission.h"
+#include "diag.h"
 #include "engine.h"
+#include "input.h"
 #include "policy.h"
 #include "reqarena.h"
 
@@ -250,31 +252,12 @@ static int parse_options(int argc, char **argv, struct options *o)
     return 0;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
-        buf = malloc((size_t)n);
-        if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-            free(buf);
-            buf = NULL;
-        }
-        *len = (size_t)n;
-    }
-    fclose(f);
-    return buf;
-}
-
 int main(int argc, char **argv)
 {
     struct options o = {3.0, ~0ULL, true, true, true, -1, BENCH_DIR "/review-django.json"};
     struct policy *policy = malloc(sizeof(*policy));
     struct input in;
+    struct diag d;
     cJSON *review = NULL;
     char *body;
     size_t len = 0;
@@ -297,9 +280,10 @@ int main(int argc, char **argv)
         if (sched_setaffinity(0, sizeof(set), &set) != 0)
             fprintf(stderr, "bench_engine: cannot pin to cpu %d: %s\n", o.cpu, strerror(errno));
     }
-    body = read_file(o.file, &len);
-    if (!body) {
-        fprintf(stderr, "bench_engine: cannot read %s\n", o.file);
+    diag_clear(&d);
+    if (input_read(o.file, &body, &len, &d) != 0) {
+        char why[DIAG_FILE_MAX + DIAG_MESSAGE_MAX + DIAG_POINTER_MAX + 16];
+        fprintf(stderr, "bench_engine: %s\n", diag_format(&d, why, sizeof(why)));
         free(policy);
         return 2;
     }

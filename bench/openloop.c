@@ -37,21 +37,22 @@
 
 #include <gnutls/gnutls.h>
 
+#include "diag.h"
+#include "input.h"
+#include "tlsconn.h"
+
 #define CONN_MAX 1024
 /* an answer larger than this is an error here (a review answer is a few KB) */
 #define ANSWER_MAX (256 * 1024)
 /* after the last request is due, how long answers are waited for */
 #define DRAIN_NS (5 * 1000000000LL)
 
-/* socket bytes read ahead for GnuTLS: one recv per answer instead of one
- * per record header and one per record body */
-#define READ_AHEAD 16384
-
 struct conn {
     int fd;
     gnutls_session_t tls;
-    unsigned char ahead[READ_AHEAD];
-    size_t ahead_off, ahead_len;
+    /* the server's transport under the session (tlsconn.h): one recv per
+     * answer instead of one per record header and one per body */
+    struct tlsconn *transport;
     bool busy, dead;
     /* when the request in flight was due */
     long long due;
@@ -115,33 +116,19 @@ static bool split_url(char *url, struct run *r)
     return r->path != NULL;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *data = NULL;
-    long size;
-
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (data = malloc((size_t)size + 1)) && fread(data, 1, (size_t)size, f) == (size_t)size) {
-        *len = (size_t)size;
-    } else {
-        free(data);
-        data = NULL;
-    }
-    fclose(f);
-    return data;
-}
-
 static bool build_request(struct run *r)
 {
     size_t body_len, cap;
-    char *body = read_file(r->body_file, &body_len);
+    char *body;
     int head;
+    struct diag d;
 
-    if (!body)
+    diag_clear(&d);
+    if (input_read(r->body_file, &body, &body_len, &d) != 0) {
+        char why[DIAG_FILE_MAX + DIAG_MESSAGE_MAX + DIAG_POINTER_MAX + 16];
+        fprintf(stderr, "openloop: %s\n", diag_format(&d, why, sizeof(why)));
         return false;
+    }
     cap = body_len + 512 + strlen(r->path) + strlen(r->host);
     r->request = malloc(cap);
     if (!r->request) {
@@ -165,27 +152,6 @@ static bool is_ip_literal(const char *host)
     unsigned char addr[sizeof(struct in6_addr)];
 
     return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
-}
-
-/* GnuTLS pull: from the read-ahead buffer, refilled with one recv. */
-static ssize_t pull(gnutls_transport_ptr_t ptr, void *data, size_t size)
-{
-    struct conn *c = ptr;
-    size_t n;
-
-    if (c->ahead_off == c->ahead_len) {
-        ssize_t got = recv(c->fd, c->ahead, sizeof(c->ahead), 0);
-        if (got <= 0)
-            return got;
-        c->ahead_off = 0;
-        c->ahead_len = (size_t)got;
-    }
-    n = c->ahead_len - c->ahead_off;
-    if (n > size)
-        n = size;
-    memcpy(data, c->ahead + c->ahead_off, n);
-    c->ahead_off += n;
-    return (ssize_t)n;
 }
 
 /* A connected, handshaken, non-blocking connection; false with a message. */
@@ -225,18 +191,17 @@ static bool open_conn(struct run *r, struct conn *c)
         return false;
     }
     fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
-    /* only now: the handshake waits on the socket through GnuTLS's own
-     * transport, which needs the descriptor as its pointer */
-    gnutls_transport_set_ptr2(c->tls, c, (gnutls_transport_ptr_t)(intptr_t)c->fd);
-    gnutls_transport_set_pull_function(c->tls, pull);
+    c->transport = tlsconn_attach(c->tls, c->fd);
     c->buf = malloc(ANSWER_MAX);
-    return c->buf != NULL;
+    return c->transport && c->buf;
 }
 
 static void close_conn(struct conn *c)
 {
     if (c->tls)
         gnutls_deinit(c->tls);
+    tlsconn_free(c->transport);
+    c->transport = NULL;
     if (c->fd >= 0)
         close(c->fd);
     free(c->buf);
@@ -308,6 +273,10 @@ static void read_answers(struct run *r, struct conn *c)
             return;
         }
         n = gnutls_record_recv(c->tls, c->buf + c->got, ANSWER_MAX - c->got);
+        /* after a session ticket GnuTLS says AGAIN with the answer possibly
+         * read already (tlsconn.h) */
+        if ((n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) && tlsconn_buffered(c->transport))
+            continue;
         if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
             return;
         if (n <= 0 || !c->busy) {
@@ -480,10 +449,8 @@ int main(int argc, char **argv)
         return usage("every option and the URL are required");
     if (!split_url(url, &r))
         return usage("the URL must be https://HOST:PORT/PATH");
-    if (!build_request(&r)) {
-        fprintf(stderr, "openloop: cannot read the body file %s: %s\n", r.body_file, strerror(errno));
+    if (!build_request(&r))
         return 2;
-    }
     if (gnutls_certificate_allocate_credentials(&r.cred) < 0 ||
         gnutls_certificate_set_x509_trust_file(r.cred, r.cacert, GNUTLS_X509_FMT_PEM) <= 0) {
         fprintf(stderr, "openloop: no CA certificate read from %s\n", r.cacert);

@@ -73,6 +73,14 @@ void tlsconn_free(struct tlsconn *t);
  * TCP_INQ the socket is peeked at. */
 bool tlsconn_peer_closed(struct tlsconn *t);
 
+/* true when t holds bytes read from the socket that GnuTLS has not asked
+ * for yet. GnuTLS returns GNUTLS_E_AGAIN after it handles a TLS 1.3
+ * post-handshake message (a NewSessionTicket, a KeyUpdate) even when more
+ * records follow; those may be here rather than in the socket, where
+ * polling would see them, so a reader that gets AGAIN asks again while this
+ * is true. NULL is fine. */
+bool tlsconn_buffered(const struct tlsconn *t);
+
 /* Batching: a worker that answers several requests in one pass of its
  * event loop sends the answers together at the end of the pass, so the
  * client, woken once, finds them all; one wake-up per answer costs more CPU

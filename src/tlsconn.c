@@ -220,6 +220,12 @@ void tlsconn_free(struct tlsconn *t)
 }
 
 /* see tlsconn.h */
+bool tlsconn_buffered(const struct tlsconn *t)
+{
+    return t && t->off < t->len;
+}
+
+/* see tlsconn.h */
 bool tlsconn_peer_closed(struct tlsconn *t)
 {
     char byte;

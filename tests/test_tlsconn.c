@@ -675,6 +675,33 @@ static void test_peer_closed_is_what_the_last_read_saw(void **state)
     pair_close(&a);
 }
 
+/* A TLS 1.3 KeyUpdate and a record after it arrive together: GnuTLS
+ * handles the KeyUpdate and says AGAIN with the record already read into
+ * tlsconn's buffer, where polling the socket would never see it;
+ * tlsconn_buffered says to ask again. */
+static void test_buffered_after_key_update(void **state)
+{
+    struct pair a;
+    unsigned char got[10];
+    ssize_t n;
+
+    (void)state;
+    assert_false(tlsconn_buffered(NULL));
+    pair_open(&a, tls13);
+    assert_false(tlsconn_buffered(a.conn));
+    assert_int_equal(gnutls_session_key_update(a.client, 0), 0);
+    client_send(&a, (const unsigned char *)"01234", 5);
+    usleep(20000);
+    n = gnutls_record_recv(a.server, got, sizeof(got));
+    assert_int_equal(n, GNUTLS_E_AGAIN);
+    assert_true(tlsconn_buffered(a.conn));
+    n = gnutls_record_recv(a.server, got, sizeof(got));
+    assert_int_equal(n, 5);
+    assert_memory_equal(got, "01234", 5);
+    assert_false(tlsconn_buffered(a.conn));
+    pair_close(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -692,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_batch_closed_leaves_the_session_alone),
         cmocka_unit_test(test_peer_closed),
         cmocka_unit_test(test_peer_closed_is_what_the_last_read_saw),
+        cmocka_unit_test(test_buffered_after_key_update),
     };
 
     return cmocka_run_group_tests(tests, setup_certs, teardown_certs);
