@@ -69,9 +69,6 @@ struct run {
     gnutls_certificate_credentials_t cred;
     /* connections, calloc'd */
     struct conn *conns;
-    /* due times of requests waiting for an idle connection, a ring */
-    long long *waiting;
-    size_t wait_head, wait_count, wait_cap;
     /* latencies of the answers, ns */
     long long *latency;
     size_t answers, errors;
@@ -273,12 +270,13 @@ static void read_answers(struct run *r, struct conn *c)
             return;
         }
         n = gnutls_record_recv(c->tls, c->buf + c->got, ANSWER_MAX - c->got);
-        /* after a session ticket GnuTLS says AGAIN with the answer possibly
-         * read already (tlsconn.h) */
-        if ((n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) && tlsconn_buffered(c->transport))
-            continue;
-        if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+        if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+            /* after a session ticket GnuTLS says AGAIN with the answer
+             * possibly read already (tlsconn.h) */
+            if (tlsconn_buffered(c->transport))
+                continue;
             return;
+        }
         if (n <= 0 || !c->busy) {
             fail_conn(r, c);
             return;
@@ -330,18 +328,27 @@ static struct conn *idle_conn(struct run *r, int *cursor)
     return NULL;
 }
 
+/* true while a request is in flight on some connection */
+static bool any_busy(const struct run *r)
+{
+    for (int i = 0; i < r->connections; i++)
+        if (r->conns[i].busy)
+            return true;
+    return false;
+}
+
 static int run_load(struct run *r)
 {
     size_t total = (size_t)(r->rate * r->seconds);
-    long long interval = (long long)(1e9 / r->rate), start, end, next;
-    size_t issued = 0;
+    long long interval = (long long)(1e9 / r->rate), start, end;
+    /* request k is due at start + k * interval: issued are those due by
+     * now, sent those of them on a connection; the rest wait for one */
+    size_t issued = 0, sent = 0;
     int ep = epoll_create1(EPOLL_CLOEXEC);
     int cursor = 0;
 
     r->latency = calloc(total + 1, sizeof(*r->latency));
-    r->wait_cap = total + 1;
-    r->waiting = calloc(r->wait_cap, sizeof(*r->waiting));
-    if (ep < 0 || !r->latency || !r->waiting) {
+    if (ep < 0 || !r->latency) {
         fprintf(stderr, "openloop: out of resources\n");
         return 1;
     }
@@ -351,43 +358,34 @@ static int run_load(struct run *r)
     }
 
     start = now_ns();
-    next = start;
     end = start + (long long)(r->seconds * 1e9);
     for (;;) {
         long long now = now_ns();
         struct epoll_event events[64];
         int n;
 
-        while (issued < total && next <= now) {
-            r->waiting[(r->wait_head + r->wait_count) % r->wait_cap] = next;
-            r->wait_count++;
+        while (issued < total && start + (long long)issued * interval <= now)
             issued++;
-            next = start + (long long)issued * interval;
-        }
-        while (r->wait_count) {
+        while (sent < issued) {
             struct conn *c = idle_conn(r, &cursor);
             if (!c)
                 break;
-            send_request(r, c, r->waiting[r->wait_head]);
-            r->wait_head = (r->wait_head + 1) % r->wait_cap;
-            r->wait_count--;
+            send_request(r, c, start + (long long)sent * interval);
+            sent++;
         }
-        bool in_flight = r->wait_count > 0;
-        for (int i = 0; i < r->connections && !in_flight; i++)
-            in_flight = r->conns[i].busy;
-        if (issued == total && !in_flight)
+        if (sent == total && !any_busy(r))
             break;
         if (now > end + DRAIN_NS) {
-            /* what never came back counts as failed */
+            /* what never came back, or never went, counts as failed */
             for (int i = 0; i < r->connections; i++)
                 if (r->conns[i].busy)
                     fail_conn(r, &r->conns[i]);
-            r->errors += r->wait_count;
+            r->errors += total - sent;
             break;
         }
         /* wait for answers until the next request is due (nanoseconds:
          * at 17,000/s they are 59 us apart) */
-        long long wait = issued < total ? next - now : 100000000LL;
+        long long wait = issued < total ? start + (long long)issued * interval - now : 100000000LL;
         struct timespec timeout = {.tv_sec = wait / 1000000000LL, .tv_nsec = wait % 1000000000LL};
         n = epoll_pwait2(ep, events, 64, &timeout, NULL);
         for (int i = 0; i < n; i++) {
@@ -471,6 +469,5 @@ int main(int argc, char **argv)
     free(r.conns);
     free(r.request);
     free(r.latency);
-    free(r.waiting);
     return rc;
 }

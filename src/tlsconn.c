@@ -154,7 +154,7 @@ bool tlsconn_cork(struct tlsconn *t, size_t answer_len)
      * until that has used up the room seen at the last look there is no
      * need to look again: on loopback SO_SNDBUF grows to megabytes, and a
      * look every few hundred answers replaces one per answer. */
-    if (t->used > t->room || t->room - t->used < 2 * answer_len) {
+    if (t->used + 2 * answer_len > t->room) {
         if (getsockopt(t->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) != 0 ||
             len < sizeof(uint32_t) * (SK_MEMINFO_WMEM_QUEUED + 1) ||
             (size_t)mem[SK_MEMINFO_WMEM_QUEUED] + 2 * answer_len > (size_t)mem[SK_MEMINFO_SNDBUF]) {
@@ -230,7 +230,7 @@ bool tlsconn_peer_closed(struct tlsconn *t)
 {
     char byte;
 
-    if (!t || t->off < t->len)
+    if (!t || tlsconn_buffered(t))
         return false;
     if (t->inq_on)
         return t->inq > 0;
