@@ -12,10 +12,15 @@
  * server (no coordinated omission). URL is https://HOST:PORT/PATH; the
  * server's certificate must chain to the CA file and name HOST.
  *
- * Prints one line in the format of ../shared/bench/post.lua's summary:
+ * Prints one line in the format of ../shared/bench/post.lua's summary, and
+ * one more field:
  *   RESULT rps=.. p50_ms=.. p90_ms=.. p99_ms=.. max_ms=.. requests=N errors=E
- * where rps is answers per second over the run and errors counts non-200
- * answers and failed connections. Exit 0; 1 when the run could not be made
+ *          send_lag_p99_ms=..
+ * where rps is answers per second over the run, errors counts non-200
+ * answers and failed connections, and send_lag_p99_ms is the p99 of how
+ * late requests went out (this program waiting for a core, or for an idle
+ * connection): on a machine shared with the server, the part of the
+ * latency that is the load generator's doing as much as the server's. Exit 0; 1 when the run could not be made
  * (no connection, TLS failure); 2 on bad arguments. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -69,9 +74,9 @@ struct run {
     gnutls_certificate_credentials_t cred;
     /* connections, calloc'd */
     struct conn *conns;
-    /* latencies of the answers, ns */
-    long long *latency;
-    size_t answers, errors;
+    /* latencies of the answers, and how late each request was sent; ns */
+    long long *latency, *send_lag;
+    size_t answers, errors, sends;
 };
 
 static long long now_ns(void)
@@ -223,6 +228,7 @@ static void send_request(struct run *r, struct conn *c, long long due)
 
     c->busy = true;
     c->due = due;
+    r->send_lag[r->sends++] = now_ns() - due;
     c->got = 0;
     while (at < r->request_len) {
         ssize_t n = gnutls_record_send(c->tls, r->request + at, r->request_len - at);
@@ -305,14 +311,12 @@ static int cmp_ll(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double percentile_ms(const struct run *r, double pct)
+/* pct percentile of n sorted values in ns, in ms */
+static double percentile_ms(const long long *sorted, size_t n, double pct)
 {
-    size_t i;
-
-    if (!r->answers)
+    if (!n)
         return 0;
-    i = (size_t)(pct / 100.0 * (double)(r->answers - 1) + 0.5);
-    return (double)r->latency[i] / 1e6;
+    return (double)sorted[(size_t)(pct / 100.0 * (double)(n - 1) + 0.5)] / 1e6;
 }
 
 /* The next idle, live connection, or NULL. */
@@ -348,7 +352,8 @@ static int run_load(struct run *r)
     int cursor = 0;
 
     r->latency = calloc(total + 1, sizeof(*r->latency));
-    if (ep < 0 || !r->latency) {
+    r->send_lag = calloc(total + 1, sizeof(*r->send_lag));
+    if (ep < 0 || !r->latency || !r->send_lag) {
         fprintf(stderr, "openloop: out of resources\n");
         return 1;
     }
@@ -396,9 +401,13 @@ static int run_load(struct run *r)
     }
     double elapsed = (double)(now_ns() - start) / 1e9;
     qsort(r->latency, r->answers, sizeof(*r->latency), cmp_ll);
-    printf("RESULT rps=%.0f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f requests=%zu errors=%zu\n",
-           (double)r->answers / elapsed, percentile_ms(r, 50), percentile_ms(r, 90), percentile_ms(r, 99),
-           r->answers ? (double)r->latency[r->answers - 1] / 1e6 : 0.0, r->answers, r->errors);
+    qsort(r->send_lag, r->sends, sizeof(*r->send_lag), cmp_ll);
+    printf("RESULT rps=%.0f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f requests=%zu errors=%zu "
+           "send_lag_p99_ms=%.3f\n",
+           (double)r->answers / elapsed, percentile_ms(r->latency, r->answers, 50),
+           percentile_ms(r->latency, r->answers, 90), percentile_ms(r->latency, r->answers, 99),
+           percentile_ms(r->latency, r->answers, 100), r->answers, r->errors,
+           percentile_ms(r->send_lag, r->sends, 99));
     close(ep);
     return 0;
 }
@@ -469,5 +478,6 @@ int main(int argc, char **argv)
     free(r.conns);
     free(r.request);
     free(r.latency);
+    free(r.send_lag);
     return rc;
 }

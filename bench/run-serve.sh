@@ -13,6 +13,10 @@
 #   3. resident memory at peak: VmHWM of the serve process after the load;
 #   4. start to ready: exec to the first 200 on /health/ready, polled every
 #      0.5 ms, median of 5 starts.
+# Before and after, bench/wakeup measures what waking a thread on the other
+# core costs the machine at that moment: at partial load a request pays for
+# two such wake-ups (server and client), and on a shared VM their price
+# moves from minute to minute, and the p99 with it.
 #
 # serve runs with --log-level warn: at info it writes one JSON line per
 # review to stderr, and at 50k reviews/s that logging, not the webhook, is
@@ -57,9 +61,10 @@ REVIEW=$SHARED/review-django.json
 if [ ! -f "$BUILD/build.ninja" ]; then
   meson setup "$BUILD" --buildtype=release -Dtests=false >/dev/null || die "meson setup $BUILD failed"
 fi
-ninja -C "$BUILD" django-admission bench/openloop >/dev/null || die "building $BUILD/django-admission failed"
+ninja -C "$BUILD" django-admission bench/openloop bench/wakeup >/dev/null || die "building $BUILD/django-admission failed"
 EXE=$BUILD/django-admission
 OPENLOOP=$BUILD/bench/openloop
+WAKEUP=$BUILD/bench/wakeup
 
 DIR=$(mktemp -d /tmp/django-admission-bench.XXXXXX)
 chmod 755 "$DIR"            # nginx workers may run as nobody
@@ -141,9 +146,12 @@ result() {
   local label=$1 out=$2 line
   line=$(printf '%s\n' "$out" | grep '^RESULT ' | tail -1) || { echo "$out" >&2; die "no RESULT line for $label"; }
   # RESULT rps=N p50_ms=X p90_ms=X p99_ms=X max_ms=X requests=N errors=N
+  # [send_lag_p99_ms=X] (openloop's: how late requests went out)
+  W_send_lag_p99_ms=""
   eval "$(awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); printf "W_%s=%s\n", kv[1], kv[2] } }' <<<"$line")"
   RPS=$W_rps P50=$W_p50_ms P99=$W_p99_ms ERRORS=$W_errors
-  printf '%-34s requests/s %8d   p50 %7.3f ms   p99 %7.3f ms   errors %d\n' "$label" "$RPS" "$P50" "$P99" "$ERRORS"
+  printf '%-34s requests/s %8d   p50 %7.3f ms   p99 %7.3f ms   errors %d%s\n' "$label" "$RPS" "$P50" "$P99" "$ERRORS" \
+    "${W_send_lag_p99_ms:+   (sent late: p99 $W_send_lag_p99_ms ms)}"
   if [ "$W_requests" -eq 0 ] || [ "$ERRORS" -gt 0 ]; then status=2; fi
 }
 
@@ -153,6 +161,12 @@ echo "body $(wc -c < "$REVIEW") bytes ($REVIEW); serve answer $(wc -c < "$DIR/se
      "nginx answer $(wc -c < "$DIR/response.json") bytes"
 # the machine is shared: other load skews latency far more than throughput ratios
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# wakeup_line -> "round trip X us (CPU Y us), same core Z us"
+wakeup_line() {
+  "$WAKEUP" | awk '/^WAKEUP / { for (i = 2; i <= NF; i++) { split($i, kv, "="); w[kv[1]] = kv[2] }
+    printf "round trip %s us (CPU %s us), on one core %s us\n", w["cross_us"], w["cross_cpu_us"], w["same_us"] }'
+}
+echo "waking a thread on the other core, before: $(wakeup_line)"
 NGINX_RPS=() SERVE_RPS=() SERVE_P99=() NGINX_P99=()
 for r in $(seq 1 "$ROUNDS"); do
   wrk_run "round $r nginx" "$NGINX_HTTPS_PORT" "$CONNS"
@@ -246,5 +260,6 @@ target "start to ready (median of 5)" "$READY_MEDIAN ms" "< 100 ms" \
 echo "  start-to-ready runs (ms): ${READY_MS#* }"
 echo "  p99 under full load: serve ${SERVE_P99[*]} ms, nginx ${NGINX_P99[*]} ms"
 echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "  waking a thread on the other core, after: $(wakeup_line)"
 if [ "$status" = 0 ] && [ "$miss" = 1 ]; then status=3; fi
 exit "$status"
