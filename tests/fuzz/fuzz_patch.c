@@ -2,14 +2,15 @@
  * adds a member to every object and appends to every array it finds (up to
  * a bound), tries to overwrite an existing member (which must fail and
  * change nothing), then replays the recorded ops on a fresh copy of the
- * input with its own small RFC 6902 "add" applier and checks the result is
- * the working copy, byte for byte. */
+ * input with a small RFC 6902 "add" applier (addpatch.h) and checks the
+ * result is the working copy, byte for byte. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "addpatch.h"
 #include "jsonptr.h"
 #include "patch.h"
 
@@ -48,50 +49,6 @@ static void collect(const cJSON *root, const cJSON *node, struct jsonptr *at,
         if (rc == 0 && jsonptr_get(root, next.text) == child)
             collect(root, child, &next, out);
     }
-}
-
-/* Applies one recorded op to doc; 0 or -1. */
-static int apply_op(cJSON *doc, const cJSON *op)
-{
-    const cJSON *path = cJSON_GetObjectItemCaseSensitive(op, "path");
-    const cJSON *value = cJSON_GetObjectItemCaseSensitive(op, "value");
-    struct jsonptr parent;
-    const char *slash;
-    char key[JSONPTR_MAX];
-    size_t k = 0;
-    const char *c;
-    cJSON *target, *copy;
-
-    if (!cJSON_IsString(path) || !value)
-        return -1;
-    slash = strrchr(path->valuestring, '/');
-    if (!slash || (size_t)(slash - path->valuestring) >= JSONPTR_MAX)
-        return -1;
-    memcpy(parent.text, path->valuestring, (size_t)(slash - path->valuestring));
-    parent.text[slash - path->valuestring] = '\0';
-    for (c = slash + 1; *c && k + 1 < sizeof(key); c++) {
-        if (*c == '~') {
-            key[k++] = c[1] == '0' ? '~' : '/';
-            c++;
-        } else {
-            key[k++] = *c;
-        }
-    }
-    key[k] = '\0';
-    target = jsonptr_get(doc, parent.text);
-    copy = cJSON_Duplicate(value, 1);
-    if (!target || !copy)
-        goto fail;
-    if (cJSON_IsArray(target) && strcmp(slash + 1, "-") == 0) {
-        if (cJSON_AddItemToArray(target, copy))
-            return 0;
-    } else if (cJSON_IsObject(target) && !cJSON_GetObjectItemCaseSensitive(target, key)) {
-        if (cJSON_AddItemToObject(target, key, copy))
-            return 0;
-    }
-fail:
-    cJSON_Delete(copy);
-    return -1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -163,7 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         f = f->next;
         check(f && f->string && strcmp(f->string, "value") == 0 && !f->next);
         check(p.summaries[i] != NULL);
-        check(apply_op(replay, op) == 0);
+        check(addpatch_apply(replay, op) == 0);
     }
     a = cJSON_PrintUnformatted(replay);
     b = cJSON_PrintUnformatted(p.doc);
