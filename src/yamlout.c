@@ -133,13 +133,14 @@ static void format_shortest(double v, char conv, char *buf, size_t cap)
  * others as the shortest text that reads back as the same double, in a
  * form the reader takes as a float: an integral value beyond 2^53 printed
  * as bare digits would be refused as an integer out of range, so it gets
- * an exponent. */
+ * an exponent. Negative zero stays "-0", as cJSON prints it in the JSON
+ * outputs and as the manifest had it. */
 static int format_number(struct emit *e, double v, char *buf, size_t cap)
 {
     if (!isfinite(v))
         return emit_fail(e, "number is not finite and has no YAML form");
     if (v == 0) {
-        snprintf(buf, cap, "0");
+        snprintf(buf, cap, signbit(v) ? "-0" : "0");
     } else if (v == floor(v) && fabs(v) <= EXACT_INT_MAX) {
         snprintf(buf, cap, "%.0f", v);
     } else {
