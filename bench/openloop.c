@@ -20,8 +20,9 @@
  * answers and failed connections, and send_lag_p99_ms is the p99 of how
  * late requests went out (this program waiting for a core, or for an idle
  * connection): on a machine shared with the server, the part of the
- * latency that is the load generator's doing as much as the server's. Exit 0; 1 when the run could not be made
- * (no connection, TLS failure); 2 on bad arguments. */
+ * latency that is the load generator's doing as much as the server's.
+ * Exit 0; 1 when the run could not be made (no connection, TLS failure);
+ * 2 on bad arguments. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

@@ -161,7 +161,7 @@ echo "body $(wc -c < "$REVIEW") bytes ($REVIEW); serve answer $(wc -c < "$DIR/se
      "nginx answer $(wc -c < "$DIR/response.json") bytes"
 # the machine is shared: other load skews latency far more than throughput ratios
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-# wakeup_line -> "round trip X us (CPU Y us), same core Z us"
+# wakeup_line -> "round trip X us (CPU Y us), on one core Z us"
 wakeup_line() {
   "$WAKEUP" | awk '/^WAKEUP / { for (i = 2; i <= NF; i++) { split($i, kv, "="); w[kv[1]] = kv[2] }
     printf "round trip %s us (CPU %s us), on one core %s us\n", w["cross_us"], w["cross_cpu_us"], w["same_us"] }'
