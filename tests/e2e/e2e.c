@@ -32,6 +32,7 @@ static const struct e2e_case cases[] = {
     {"rotation", case_rotation},
     {"sigterm", case_sigterm},
     {"sighup", case_sighup},
+    {"garbage", case_garbage},
 };
 
 #define CASE_COUNT (sizeof(cases) / sizeof(cases[0]))
