@@ -176,6 +176,8 @@ double e2e_metric_get(int health_port, const char *series);
 enum e2e_raw_kind {
     /* TCP connected, no ClientHello */
     RAW_TCP,
+    /* TLS up, nothing sent */
+    RAW_TLS,
     /* TLS up, half the request headers */
     RAW_HALF_HEADERS,
     /* headers sent (Content-Length N), no body */

@@ -55,3 +55,29 @@ int addpatch_apply(cJSON *doc, const cJSON *op)
     cJSON_Delete(copy);
     return -1;
 }
+
+/* see addpatch.h */
+int addpatch_replays(const cJSON *object, const cJSON *ops, const cJSON *result)
+{
+    cJSON *replay = cJSON_Duplicate(object, 1);
+    const cJSON *op;
+    char *a = NULL, *b = NULL;
+    int rc = 1;
+
+    if (!replay)
+        return -1;
+    cJSON_ArrayForEach(op, ops)
+        if (addpatch_apply(replay, op) != 0) {
+            rc = 0;
+            break;
+        }
+    if (rc == 1) {
+        a = cJSON_PrintUnformatted(replay);
+        b = cJSON_PrintUnformatted(result);
+        rc = !a || !b ? -1 : strcmp(a, b) == 0;
+    }
+    cJSON_free(a);
+    cJSON_free(b);
+    cJSON_Delete(replay);
+    return rc;
+}

@@ -12,4 +12,9 @@
  * add, its path's parent is missing, or the member exists. */
 int addpatch_apply(cJSON *doc, const cJSON *op);
 
+/* Whether the ops (an array, borrowed) replayed in order on a copy of
+ * object give a tree that prints as result does: 1 when they do, 0 when an
+ * op does not apply or the trees differ, -1 when out of memory. */
+int addpatch_replays(const cJSON *object, const cJSON *ops, const cJSON *result);
+
 #endif
