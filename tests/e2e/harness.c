@@ -598,14 +598,21 @@ int e2e_raw_finish(struct e2e_raw *st, const char *body, size_t body_len, struct
     size_t have = 0;
     long content_length = -1;
     char *end = NULL;
+    struct timeval wait = {0, 0};
+    socklen_t wait_len = sizeof(wait);
+    long long deadline;
 
+    /* GnuTLS says AGAIN both when the socket's receive timeout passes and
+     * after a post-handshake message; only the first ends the wait */
+    bool timed = getsockopt(st->fd, SOL_SOCKET, SO_RCVTIMEO, &wait, &wait_len) == 0 && (wait.tv_sec || wait.tv_usec);
+    deadline = e2e_now_ms() + (long long)wait.tv_sec * 1000 + wait.tv_usec / 1000;
     if (tls_send_all(st->tls, body + st->sent, body_len - st->sent) < 0)
         return -1;
     for (;;) {
         if (have == sizeof(buf) - 1)
             return -1;
         ssize_t r = gnutls_record_recv(st->tls, buf + have, sizeof(buf) - 1 - have);
-        if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
+        if ((r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) && (!timed || e2e_now_ms() < deadline))
             continue;
         if (r <= 0)
             return -1;

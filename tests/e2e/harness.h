@@ -203,7 +203,8 @@ int e2e_raw_open(struct e2e_raw *st, enum e2e_raw_kind kind, int port, gnutls_ce
                  const char *head, size_t head_len, const char *body, size_t body_len);
 
 /* Sends the rest of the body and reads one answer: returns its HTTP status
- * and puts the body in *out, or -1. */
+ * and puts the body in *out, or -1 (also when the socket's receive timeout,
+ * SO_RCVTIMEO, passes with the answer incomplete). */
 int e2e_raw_finish(struct e2e_raw *st, const char *body, size_t body_len, struct e2e_buf *out);
 
 void e2e_raw_close(struct e2e_raw *st);
