@@ -276,14 +276,11 @@ static void read_answers(struct run *r, struct conn *c)
             fail_conn(r, c);
             return;
         }
-        n = gnutls_record_recv(c->tls, c->buf + c->got, ANSWER_MAX - c->got);
-        if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
-            /* after a session ticket GnuTLS says AGAIN with the answer
-             * possibly read already (tlsconn.h) */
-            if (tlsconn_buffered(c->transport))
-                continue;
+        /* not AGAIN after a session ticket with the answer read already
+         * (tlsconn.h) */
+        n = tlsconn_record_recv(c->tls, c->buf + c->got, ANSWER_MAX - c->got, gnutls_record_recv);
+        if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
             return;
-        }
         if (n <= 0 || !c->busy) {
             fail_conn(r, c);
             return;

@@ -33,6 +33,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <gnutls/gnutls.h>
 
@@ -74,12 +75,21 @@ void tlsconn_free(struct tlsconn *t);
 bool tlsconn_peer_closed(struct tlsconn *t);
 
 /* true when t holds bytes read from the socket that GnuTLS has not asked
- * for yet. GnuTLS returns GNUTLS_E_AGAIN after it handles a TLS 1.3
- * post-handshake message (a NewSessionTicket, a KeyUpdate) even when more
- * records follow; those may be here rather than in the socket, where
- * polling would see them, so a reader that gets AGAIN asks again while this
- * is true. NULL is fine. */
+ * for yet (after a post-handshake message, say: see tlsconn_record_recv).
+ * NULL is fine. */
 bool tlsconn_buffered(const struct tlsconn *t);
+
+/* gnutls_record_recv as GnuTLS's own function recv, but for a session read
+ * through tlsconn it never says AGAIN while there is more to read: GnuTLS
+ * says AGAIN after it handles a TLS 1.3 post-handshake message (a KeyUpdate,
+ * a NewSessionTicket) even when the records that followed it are already
+ * here, and a caller that then waits for the socket to become readable (as
+ * libmicrohttpd 0.9.75 does, edge-triggered) waits for bytes that have
+ * come. So this asks GnuTLS again until it returns something else, or says
+ * AGAIN because the socket did. Sessions without tlsconn get recv's answer
+ * as it is. */
+typedef ssize_t (*tlsconn_recv_fn)(gnutls_session_t session, void *data, size_t size);
+ssize_t tlsconn_record_recv(gnutls_session_t session, void *data, size_t size, tlsconn_recv_fn recv);
 
 /* Batching: a worker that answers several requests in one pass of its
  * event loop sends the answers together at the end of the pass, so the

@@ -36,6 +36,11 @@ struct tlsconn {
     unsigned char buf[TLSCONN_READ_BUF];
 };
 
+/* What the pull did on this thread during the current tlsconn_record_recv:
+ * the connection it read for, and whether the socket said EAGAIN. */
+static _Thread_local struct tlsconn *pulled;
+static _Thread_local bool pulled_socket_empty;
+
 /* One recv, which with TCP_INQ also learns what the socket holds after
  * it: that answers tlsconn_peer_closed without a second system call. */
 static ssize_t sock_read(struct tlsconn *t, void *data, size_t size)
@@ -77,13 +82,14 @@ static ssize_t pull(gnutls_transport_ptr_t ptr, void *data, size_t size)
     struct tlsconn *t = ptr;
     size_t n;
 
+    pulled = t;
     if (t->off == t->len) {
         ssize_t got;
 
-        if (size >= sizeof(t->buf))
-            return sock_read(t, data, size);
-        got = sock_read(t, t->buf, sizeof(t->buf));
-        if (got <= 0)
+        got = size >= sizeof(t->buf) ? sock_read(t, data, size) : sock_read(t, t->buf, sizeof(t->buf));
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            pulled_socket_empty = true;
+        if (got <= 0 || size >= sizeof(t->buf))
             return got;
         t->off = 0;
         t->len = (size_t)got;
@@ -223,6 +229,23 @@ void tlsconn_free(struct tlsconn *t)
 bool tlsconn_buffered(const struct tlsconn *t)
 {
     return t && t->off < t->len;
+}
+
+/* see tlsconn.h */
+ssize_t tlsconn_record_recv(gnutls_session_t session, void *data, size_t size, tlsconn_recv_fn recv)
+{
+    ssize_t n;
+    bool more;
+
+    do {
+        pulled = NULL;
+        pulled_socket_empty = false;
+        n = recv(session, data, size);
+        /* each round consumes at least one record, so this ends when the
+         * bytes read so far do (GnuTLS also caps KeyUpdates per second) */
+        more = n == GNUTLS_E_AGAIN && pulled && pulled->session == session && !pulled_socket_empty;
+    } while (more);
+    return n;
 }
 
 /* see tlsconn.h */

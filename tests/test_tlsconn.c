@@ -702,6 +702,82 @@ static void test_buffered_after_key_update(void **state)
     pair_close(&a);
 }
 
+/* tlsconn_record_recv reads through the KeyUpdate to the record behind
+ * it; asked again with nothing left, it says AGAIN as GnuTLS does, with
+ * one read of the empty socket, not a loop. */
+static void test_record_recv_reads_past_key_update(void **state)
+{
+    struct pair a;
+    unsigned char got[10];
+
+    (void)state;
+    pair_open(&a, tls13);
+    for (int round = 0; round < 3; round++) {
+        /* the third round asks the server to update its keys too */
+        assert_int_equal(gnutls_session_key_update(a.client, round == 2 ? GNUTLS_KU_PEER : 0), 0);
+        client_send(&a, (const unsigned char *)"01234", 5);
+        usleep(20000);
+        assert_int_equal(tlsconn_record_recv(a.server, got, sizeof(got), gnutls_record_recv), 5);
+        assert_memory_equal(got, "01234", 5);
+        assert_false(tlsconn_buffered(a.conn));
+        assert_int_equal(tlsconn_record_recv(a.server, got, sizeof(got), gnutls_record_recv), GNUTLS_E_AGAIN);
+    }
+    /* the server's own KeyUpdate reached the client, and records still flow
+     * both ways with the new keys */
+    assert_int_equal(gnutls_record_send(a.server, "56789", 5), 5);
+    client_read(&a, got, 5);
+    assert_memory_equal(got, "56789", 5);
+    pair_close(&a);
+}
+
+/* A KeyUpdate alone: AGAIN once the socket is empty (nothing is waiting),
+ * and the record that comes later reads as usual. */
+static void test_record_recv_key_update_alone(void **state)
+{
+    struct pair a;
+    unsigned char got[10];
+
+    (void)state;
+    pair_open(&a, tls13);
+    assert_int_equal(gnutls_session_key_update(a.client, 0), 0);
+    usleep(20000);
+    assert_int_equal(tlsconn_record_recv(a.server, got, sizeof(got), gnutls_record_recv), GNUTLS_E_AGAIN);
+    client_send(&a, (const unsigned char *)"abc", 3);
+    usleep(20000);
+    assert_int_equal(tlsconn_record_recv(a.server, got, sizeof(got), gnutls_record_recv), 3);
+    assert_memory_equal(got, "abc", 3);
+    pair_close(&a);
+}
+
+static ssize_t calls;
+
+static ssize_t counted_recv(gnutls_session_t session, void *data, size_t size)
+{
+    calls++;
+    return gnutls_record_recv(session, data, size);
+}
+
+/* A session that does not read through tlsconn (the client's here) gets
+ * GnuTLS's AGAIN as it is, after one call, even with a record pending
+ * behind a KeyUpdate. */
+static void test_record_recv_leaves_other_sessions_alone(void **state)
+{
+    struct pair a;
+    unsigned char got[10];
+
+    (void)state;
+    pair_open(&a, tls13);
+    assert_int_equal(gnutls_session_key_update(a.server, 0), 0);
+    assert_int_equal(gnutls_record_send(a.server, "xyz", 3), 3);
+    usleep(20000);
+    calls = 0;
+    assert_int_equal(tlsconn_record_recv(a.client, got, sizeof(got), counted_recv), GNUTLS_E_AGAIN);
+    assert_int_equal(calls, 1);
+    assert_int_equal(tlsconn_record_recv(a.client, got, sizeof(got), counted_recv), 3);
+    assert_memory_equal(got, "xyz", 3);
+    pair_close(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -720,6 +796,9 @@ int main(void)
         cmocka_unit_test(test_peer_closed),
         cmocka_unit_test(test_peer_closed_is_what_the_last_read_saw),
         cmocka_unit_test(test_buffered_after_key_update),
+        cmocka_unit_test(test_record_recv_reads_past_key_update),
+        cmocka_unit_test(test_record_recv_key_update_alone),
+        cmocka_unit_test(test_record_recv_leaves_other_sessions_alone),
     };
 
     return cmocka_run_group_tests(tests, setup_certs, teardown_certs);

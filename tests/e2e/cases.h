@@ -15,6 +15,7 @@ void case_client_ca(const struct e2e *e);
 /* cases_tls.c */
 void case_tls_versions(const struct e2e *e);
 void case_stall(const struct e2e *e);
+void case_key_update(const struct e2e *e);
 
 /* cases_load.c */
 void case_concurrency(const struct e2e *e);

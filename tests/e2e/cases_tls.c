@@ -1,11 +1,13 @@
 /* TLS cases: protocol versions and ciphers the server refuses (with
  * openssl s_client as an independent client, and openssl s_server as proof
- * that the same client does speak TLS 1.0/1.1), and clients that stall
- * mid-handshake, mid-headers or mid-body while others are served. */
+ * that the same client does speak TLS 1.0/1.1), clients that stall
+ * mid-handshake, mid-headers or mid-body while others are served, and
+ * requests that arrive together with a TLS 1.3 KeyUpdate. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,6 +269,95 @@ out:
         e2e_raw_close(&st[i]);
     if (cred)
         gnutls_certificate_free_credentials(cred);
+    free(body);
+    e2e_server_stop(&srv, 15000);
+}
+
+/* ---- TLS 1.3 KeyUpdate ---- */
+
+#define KEY_UPDATES 6
+/* well under the server's idle timeout: a request left unread would wait
+ * for that */
+#define KEY_UPDATE_WAIT_S 5
+
+/* see cases.h */
+void case_key_update(const struct e2e *e)
+{
+    struct e2e_pair pair;
+    struct e2e_server srv;
+    gnutls_certificate_credentials_t cred = NULL;
+    char dir[PATH_MAX], path[PATH_MAX], head[512];
+    size_t body_len = 0, request_len;
+    char *body, *request = NULL;
+    int answered = 0;
+
+    snprintf(path, sizeof(path), "%s/tests/fixtures/reviews/review-django.json", e->source_root);
+    body = e2e_read_file(path, &body_len);
+    snprintf(dir, sizeof(dir), "%s/key-update-certs", e->tmp);
+    if (!body || e2e_make_pair(dir, 30, &pair) < 0 ||
+        e2e_server_start(e, &srv, "key-update.log", pair.cert, pair.key, NULL) < 0) {
+        CHECK(0, "setup failed");
+        free(body);
+        return;
+    }
+    int head_len = snprintf(head, sizeof(head),
+                            "POST /mutate?timeout=10s HTTP/1.1\r\nHost: %s:%d\r\n"
+                            "Content-Type: application/json\r\nAccept: application/json, */*\r\n"
+                            "Content-Length: %zu\r\n\r\n",
+                            E2E_HOST, srv.port, body_len);
+    request_len = (size_t)head_len + body_len;
+    request = malloc(request_len);
+    if (!request || gnutls_certificate_allocate_credentials(&cred) < 0 ||
+        gnutls_certificate_set_x509_trust_file(cred, pair.ca, GNUTLS_X509_FMT_PEM) <= 0) {
+        CHECK(0, "GnuTLS credentials");
+        goto out;
+    }
+    memcpy(request, head, (size_t)head_len);
+    memcpy(request + head_len, body, body_len);
+
+    /* A KeyUpdate and the request behind it in one TCP segment (the cork
+     * holds both until the kernel sends them together, 200 ms later), so
+     * the server reads them with one read: GnuTLS says "again" after the
+     * KeyUpdate with the request already read, and the socket will not
+     * become readable again. Two requests per connection, the second one
+     * asking the server to update its keys too. */
+    for (int i = 0; i < KEY_UPDATES; i++) {
+        struct e2e_raw st;
+        struct timeval wait = {KEY_UPDATE_WAIT_S, 0};
+
+        if (e2e_raw_open(&st, RAW_TLS, srv.port, cred, NULL, 0, NULL, 0) != 0) {
+            CHECK(0, "client %d: no TLS connection", i);
+            e2e_raw_close(&st);
+            continue;
+        }
+        CHECK(gnutls_protocol_get_version(st.tls) == GNUTLS_TLS1_3, "client %d: not TLS 1.3", i);
+        setsockopt(st.fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+        for (int round = 0; round < 2; round++) {
+            struct e2e_buf answer = {0};
+            int cork = 1, allowed = -1;
+            const char *uid = NULL;
+
+            setsockopt(st.fd, IPPROTO_TCP, TCP_CORK, &cork, sizeof(cork));
+            int rc = gnutls_session_key_update(st.tls, round ? GNUTLS_KU_PEER : 0);
+            CHECK(rc == 0, "client %d: key update: %s", i, gnutls_strerror(rc));
+            st.sent = 0;
+            int status = e2e_raw_finish(&st, request, request_len, &answer);
+            cJSON *j = status == 200 ? e2e_parse_review(answer.data, answer.len, &uid, &allowed) : NULL;
+            CHECK(j && allowed == 1, "client %d, request %d after a KeyUpdate in the same packet: %s %d", i,
+                  round + 1, status < 0 ? "no answer in time, status" : "status", status);
+            answered += j != NULL;
+            cJSON_Delete(j);
+            e2e_buf_free(&answer);
+            if (status < 0)
+                break;
+        }
+        e2e_raw_close(&st);
+    }
+    CHECK(answered == 2 * KEY_UPDATES, "%d of %d requests behind a KeyUpdate answered", answered, 2 * KEY_UPDATES);
+out:
+    if (cred)
+        gnutls_certificate_free_credentials(cred);
+    free(request);
     free(body);
     e2e_server_stop(&srv, 15000);
 }

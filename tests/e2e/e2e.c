@@ -28,6 +28,7 @@ static const struct e2e_case cases[] = {
     {"client-ca", case_client_ca},
     {"tls-versions", case_tls_versions},
     {"stall", case_stall},
+    {"key-update", case_key_update},
     {"concurrency", case_concurrency},
     {"rotation", case_rotation},
     {"sigterm", case_sigterm},
