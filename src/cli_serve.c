@@ -1,6 +1,6 @@
 /* serve: parses the command line into a server_config; with --dev, first
  * makes a throwaway CA and localhost certificate and prints a curl command
- * that posts a sample review. */
+ * that posts a sample review, and removes them when the server stops. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -64,6 +64,22 @@ static int write_file(const char *path, const char *text)
     return fclose(f) == 0 && ok ? 0 : -1;
 }
 
+/* what --dev writes into its directory */
+static const char *const dev_files[] = {"ca.crt", "tls.crt", "tls.key", "review.json"};
+
+/* Removes the --dev directory and what it wrote there; a file someone else
+ * put there keeps the directory. */
+static void dev_cleanup(const char *dir)
+{
+    char path[PATH_MAX];
+
+    for (size_t i = 0; i < sizeof(dev_files) / sizeof(dev_files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, dev_files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
 /* Makes the throwaway CA and localhost certificate in a fresh temp dir and
  * points the config at them. */
 static int dev_setup(struct server_config *c, char dir[PATH_MAX - 64], char cert[PATH_MAX], char key[PATH_MAX])
@@ -90,12 +106,14 @@ static int dev_setup(struct server_config *c, char dir[PATH_MAX - 64], char cert
         char text[1024];
         fprintf(stderr, "django-admission serve: %s\n", diag_format(&d, text, sizeof(text)));
         certs_bundle_free(&bundle);
+        dev_cleanup(dir);
         return -1;
     }
     certs_bundle_free(&bundle);
     snprintf(path, sizeof(path), "%s/review.json", dir);
     if (write_file(path, sample_review) < 0) {
         fprintf(stderr, "django-admission serve: cannot write %s: %s\n", path, strerror(errno));
+        dev_cleanup(dir);
         return -1;
     }
     snprintf(cert, PATH_MAX, "%s/tls.crt", dir);
@@ -175,7 +193,10 @@ int cli_serve(int argc, char **argv)
     if (!c.tls_cert || !c.tls_key)
         return usage("--tls-cert and --tls-key are required (or --dev)");
     diag_clear(&d);
-    if (server_run(&c, &d) < 0) {
+    int rc = server_run(&c, &d);
+    if (dev)
+        dev_cleanup(dir);
+    if (rc < 0) {
         char text[1536];
         fprintf(stderr, "django-admission serve: %s\n", diag_format(&d, text, sizeof(text)));
         return EXIT_USAGE;

@@ -23,6 +23,9 @@ void case_rotation(const struct e2e *e);
 void case_sigterm(const struct e2e *e);
 void case_sighup(const struct e2e *e);
 
+/* cases_dev.c */
+void case_dev(const struct e2e *e);
+
 /* cases_garbage.c */
 void case_garbage(const struct e2e *e);
 

@@ -82,28 +82,12 @@ static void check_row(const struct e2e *e, int port, const char *ca, const struc
     free(out);
 }
 
-static int free_port(void)
-{
-    struct sockaddr_in a = {0};
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
-
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
 /* The control: an openssl s_server that offers exactly `version` must be
  * reached by the same client options, or the refusals above prove nothing. */
 static void control(const struct e2e *e, const struct e2e_pair *pair, const char *version, const struct tls_row *row,
                     const char *negotiated)
 {
-    int port = free_port();
+    int port = e2e_free_port();
     char accept[64];
     pid_t pid;
 

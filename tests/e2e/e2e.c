@@ -29,6 +29,7 @@ static const struct e2e_case cases[] = {
     {"tls-versions", case_tls_versions},
     {"stall", case_stall},
     {"key-update", case_key_update},
+    {"dev", case_dev},
     {"concurrency", case_concurrency},
     {"rotation", case_rotation},
     {"sigterm", case_sigterm},

@@ -226,17 +226,46 @@ static int reap(struct e2e_server *s)
 }
 
 /* see harness.h */
+int e2e_free_port(void)
+{
+    struct sockaddr_in a = {0};
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
+
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+/* see harness.h */
 int e2e_server_start(const struct e2e *e, struct e2e_server *s, const char *log_name, const char *cert,
                      const char *key, const char *const *extra)
 {
-    const char *argv[64] = {e->exe, "serve", "--listen", "127.0.0.1:0", "--health-listen", "127.0.0.1:0",
+    const char *args[64] = {"serve", "--listen", "127.0.0.1:0", "--health-listen", "127.0.0.1:0",
                             "--tls-cert", cert, "--tls-key", key, "--drain", "0"};
-    size_t argc = 12;
+    size_t argc = 11;
+
+    for (size_t i = 0; extra && extra[i] && argc < 63; i++)
+        args[argc++] = extra[i];
+    args[argc] = NULL;
+    return e2e_server_exec(e, s, log_name, args);
+}
+
+/* see harness.h */
+int e2e_server_exec(const struct e2e *e, struct e2e_server *s, const char *log_name, const char *const *args)
+{
+    const char *argv[64] = {e->exe};
+    size_t argc = 1;
     long long deadline;
 
     memset(s, 0, sizeof(*s));
-    for (size_t i = 0; extra && extra[i] && argc < 63; i++)
-        argv[argc++] = extra[i];
+    for (size_t i = 0; args[i] && argc < 63; i++)
+        argv[argc++] = args[i];
     argv[argc] = NULL;
     snprintf(s->log_path, sizeof(s->log_path), "%s/%s", e->tmp, log_name);
     int log_fd = open(s->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);

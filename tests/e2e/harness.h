@@ -81,6 +81,10 @@ int e2e_make_client(const char *dir, const char *name, struct e2e_pair *out);
 
 /* ---- the server process ---- */
 
+/* A TCP port on 127.0.0.1 that was free a moment ago (0 when none was
+ * found), for a server that must be told its port in advance. */
+int e2e_free_port(void);
+
 struct e2e_server {
     pid_t pid;
     /* its stderr (JSON log lines, sanitizer reports) */
@@ -98,6 +102,10 @@ struct e2e_server {
  * 0, or -1 (printed, the process killed) when it did not get ready. */
 int e2e_server_start(const struct e2e *e, struct e2e_server *s, const char *log_name, const char *cert,
                      const char *key, const char *const *extra);
+
+/* Starts `exe ARGS...` (args NULL-terminated, "serve" first) and waits as
+ * e2e_server_start does. */
+int e2e_server_exec(const struct e2e *e, struct e2e_server *s, const char *log_name, const char *const *args);
 
 /* Sends a signal to the server. */
 void e2e_server_signal(struct e2e_server *s, int sig);
