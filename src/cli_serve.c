@@ -136,7 +136,7 @@ int cli_serve(int argc, char **argv)
     struct diag d;
     /* room for the file names appended to the directory */
     char dir[PATH_MAX - 64], cert[PATH_MAX], key[PATH_MAX];
-    int dev = 0;
+    int dev = 0, drain_given = 0;
 
     server_config_default(&c);
     for (int i = 1; i < argc; i++) {
@@ -163,6 +163,7 @@ int cli_serve(int argc, char **argv)
         else if (strcmp(a, "--drain") == 0) {
             if (parse_seconds(v, &c.drain_seconds) < 0)
                 return usage("--drain takes a number of seconds from 0 to 3600");
+            drain_given = 1;
         } else if (strcmp(a, "--log-level") == 0) {
             if (jsonlog_level_parse(v, &c.log_level) < 0)
                 return usage("--log-level takes debug, info, warn or error");
@@ -180,6 +181,9 @@ int cli_serve(int argc, char **argv)
             c.listen = "127.0.0.1:8443";
         if (strcmp(c.health_listen, ":8080") == 0)
             c.health_listen = "127.0.0.1:8080";
+        /* no endpoints to take it out of: Ctrl-C stops it at once */
+        if (!drain_given)
+            c.drain_seconds = 0;
         if (dev_setup(&c, dir, cert, key) < 0)
             return EXIT_USAGE;
         fprintf(stderr,
