@@ -17,18 +17,20 @@ enum metrics_operation { OP_CREATE = 0, OP_UPDATE, OP_DELETE, OP_CONNECT, OP_OTH
 /* latency buckets in microseconds: 50us .. 1s, then +Inf */
 #define METRICS_BUCKETS 14
 enum metrics_reload { RELOAD_POLICY = 0, RELOAD_CERTIFICATE, RELOAD_COUNT };
+/* HTTP statuses the server refuses with, each counted under its own code
+ * (400, 401, 404, 405, 413, 415, 500); any other status under "other" */
+#define METRICS_HTTP_STATUSES 7
 
 struct metrics {
     atomic_ullong requests[ENDPOINT_COUNT][OP_COUNT][METRICS_DECISIONS];
     atomic_ullong latency_bucket[ENDPOINT_COUNT][METRICS_BUCKETS + 1];
     atomic_ullong latency_sum_us[ENDPOINT_COUNT];
-    atomic_ullong latency_count[ENDPOINT_COUNT];
     atomic_ullong violations[RULE_COUNT];
     /* responses that carried a patch, and the operations in them */
     atomic_ullong patches;
     atomic_ullong patch_operations;
-    /* HTTP-level rejections (405, 413, 415, 400...) by status */
-    atomic_ullong http_errors[6];
+    /* HTTP-level rejections by status; the last slot is "other" */
+    atomic_ullong http_errors[METRICS_HTTP_STATUSES + 1];
     atomic_llong in_flight;
     atomic_llong cert_not_after;
     atomic_ullong reloads[RELOAD_COUNT][2]; /* [kind][0 = success, 1 = failure] */

@@ -11,8 +11,9 @@ static const unsigned long long bucket_us[METRICS_BUCKETS] = {
 static const char *const endpoint_names[ENDPOINT_COUNT] = {"mutate", "validate"};
 static const char *const operation_names[OP_COUNT] = {"CREATE", "UPDATE", "DELETE", "CONNECT", "other"};
 static const char *const reload_names[RELOAD_COUNT] = {"policy", "certificate"};
-static const int error_statuses[5] = {400, 404, 405, 413, 415};
-static const char *const error_labels[6] = {"400", "404", "405", "413", "415", "other"};
+static const int error_statuses[METRICS_HTTP_STATUSES] = {400, 401, 404, 405, 413, 415, 500};
+static const char *const error_labels[METRICS_HTTP_STATUSES + 1] = {"400", "401", "404", "405",
+                                                                    "413", "415", "500", "other"};
 
 /* see metrics.h */
 void metrics_init(struct metrics *m)
@@ -42,7 +43,6 @@ void metrics_observe(struct metrics *m, enum metrics_endpoint e,
     /* cumulative counts are summed at render time */
     atomic_fetch_add_explicit(&m->latency_bucket[e][b], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&m->latency_sum_us[e], latency_us, memory_order_relaxed);
-    atomic_fetch_add_explicit(&m->latency_count[e], 1, memory_order_relaxed);
     for (size_t i = 0; i < o->findings.count; i++)
         atomic_fetch_add_explicit(&m->violations[o->findings.items[i].rule], 1, memory_order_relaxed);
     if (o->patch_ops) {
@@ -60,7 +60,7 @@ void metrics_http_error(struct metrics *m, int status)
             return;
         }
     }
-    atomic_fetch_add_explicit(&m->http_errors[5], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->http_errors[METRICS_HTTP_STATUSES], 1, memory_order_relaxed);
 }
 
 struct out {
@@ -139,8 +139,11 @@ char *metrics_render(const struct metrics *m, const char *version, size_t *len)
             endpoint_names[e], cum);
         put(&o, "django_admission_request_duration_seconds_sum{endpoint=\"%s\"} %.6f\n", endpoint_names[e],
             (double)ld(&m->latency_sum_us[e]) / 1e6);
+        /* the +Inf bucket's own total: a count read separately could differ
+         * from it while requests are being observed, and the format says
+         * they are equal */
         put(&o, "django_admission_request_duration_seconds_count{endpoint=\"%s\"} %llu\n", endpoint_names[e],
-            ld(&m->latency_count[e]));
+            cum);
     }
     put(&o, "# HELP django_admission_violations_total Violations found, by rule id.\n"
             "# TYPE django_admission_violations_total counter\n");
@@ -156,7 +159,7 @@ char *metrics_render(const struct metrics *m, const char *version, size_t *len)
         ld(&m->patches), ld(&m->patch_operations));
     put(&o, "# HELP django_admission_http_errors_total Requests refused before review, by HTTP status.\n"
             "# TYPE django_admission_http_errors_total counter\n");
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i <= METRICS_HTTP_STATUSES; i++)
         put(&o, "django_admission_http_errors_total{code=\"%s\"} %llu\n",
             error_labels[i], ld(&m->http_errors[i]));
     put(&o, "# HELP django_admission_in_flight_requests Requests being received or reviewed now.\n"
