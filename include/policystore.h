@@ -13,29 +13,20 @@
 
 #include <pthread.h>
 #include <stdbool.h>
-#include <sys/types.h>
-#include <time.h>
 
 #include "diag.h"
+#include "filewatch.h"
 #include "policy.h"
 
 struct policystore_slot;
-
-/* What identifies a version of the file without reading it. */
-struct policystore_sig {
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    struct timespec mtime;
-    bool present;
-};
 
 struct policystore {
     /* NULL: the built-in default, which never changes */
     const char *path;
     pthread_mutex_t lock;
     struct policystore_slot *current;
-    struct policystore_sig sig;
+    /* the file as at the last attempt, loaded or not */
+    struct filewatch watch;
 };
 
 /* Loads path (NULL = built-in default; the string is borrowed and must
@@ -46,9 +37,10 @@ int policystore_open(struct policystore *ps, const char *path, struct diag *d);
 const struct policy *policystore_acquire(struct policystore *ps, struct policystore_slot **handle);
 void policystore_release(struct policystore_slot *handle);
 
-/* Reloads the file when forced or when it changed since the last load (a
- * file briefly missing mid-swap is not a change). 1 when a new policy is in
- * use, 0 when nothing was done, -1 when the file did not load (d says why;
+/* Reloads the file when forced or when it changed since the last load
+ * (filewatch.h: a file missing at one poll is not a change, missing at two
+ * in a row it is reported). 1 when a new policy is in use, 0 when nothing
+ * was done, -1 when the file did not load or has gone missing (d says why;
  * the old policy stays). */
 int policystore_refresh(struct policystore *ps, bool force, struct diag *d);
 

@@ -1,9 +1,10 @@
 /* tlsstore: the serving certificate and key as GnuTLS credentials that can be
  * swapped while the server runs. cert-manager and the kubelet replace mounted
  * Secret files through a symlink swap; tlsstore_refresh notices (device,
- * inode, size, mtime of both files) and loads the new pair; a pair that does
- * not load, or whose key does not match its certificate, is refused and the
- * old pair keeps serving.
+ * inode, size, mtime of both files: filewatch.h) and loads the new pair; a
+ * pair that does not load, or whose key does not match its certificate, is
+ * refused and the old pair keeps serving, and so does a file that has gone
+ * missing (reported at its second poll missing).
  *
  * New handshakes get the newest pair through tlsstore_retrieve, the GnuTLS
  * callback libmicrohttpd calls (MHD_OPTION_HTTPS_CERT_CALLBACK). GnuTLS does
@@ -25,7 +26,8 @@ int tlsstore_open(const char *cert_path, const char *key_path, struct diag *d);
 
 /* Reloads when either file changed since the last attempt. Returns 1 when a
  * new pair is now in use, 0 when nothing changed, -1 when the new files did
- * not load (d says why; the old pair stays). Not thread-safe against itself:
+ * not load or one has gone missing (d says why, once per change or
+ * absence; the old pair stays). Not thread-safe against itself:
  * call from one thread. */
 int tlsstore_refresh(struct diag *d);
 

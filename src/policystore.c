@@ -3,7 +3,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "policyfile.h"
 
@@ -30,33 +29,14 @@ static struct policystore_slot *slot_load(const char *path, struct diag *d)
     return slot;
 }
 
-static void sig_read(const char *path, struct policystore_sig *sig)
-{
-    struct stat st;
-
-    memset(sig, 0, sizeof(*sig));
-    if (!path || stat(path, &st) < 0)
-        return;
-    sig->present = true;
-    sig->dev = st.st_dev;
-    sig->ino = st.st_ino;
-    sig->size = st.st_size;
-    sig->mtime = st.st_mtim;
-}
-
-static bool sig_equal(const struct policystore_sig *a, const struct policystore_sig *b)
-{
-    return a->present == b->present && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-           a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
-}
-
 /* see policystore.h */
 int policystore_open(struct policystore *ps, const char *path, struct diag *d)
 {
     memset(ps, 0, sizeof(*ps));
     ps->path = path;
-    /* the signature first: a change while loading is seen next time */
-    sig_read(path, &ps->sig);
+    /* the file's identity first: a change while loading is seen next time */
+    if (path)
+        filewatch_init(&ps->watch, path);
     ps->current = slot_load(path, d);
     if (!ps->current)
         return -1;
@@ -87,17 +67,19 @@ void policystore_release(struct policystore_slot *handle)
 /* see policystore.h */
 int policystore_refresh(struct policystore *ps, bool force, struct diag *d)
 {
-    struct policystore_sig now;
     struct policystore_slot *next, *old;
+    enum filewatch_state state;
 
     if (!ps->path)
         return 0;
-    sig_read(ps->path, &now);
-    if (!force && (!now.present || sig_equal(&now, &ps->sig)))
+    /* the watch remembers the file even when the load fails: a broken file
+     * is reported once, not on every check, and its next change is tried
+     * again */
+    state = filewatch_poll(&ps->watch, d);
+    if (state == FILEWATCH_GONE)
+        return -1;
+    if (!force && state == FILEWATCH_UNCHANGED)
         return 0;
-    /* remembered even when the load fails: a broken file is reported once,
-     * not on every check, and its next change is tried again */
-    ps->sig = now;
     next = slot_load(ps->path, d);
     if (!next)
         return -1;

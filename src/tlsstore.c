@@ -4,19 +4,13 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
+
+#include "filewatch.h"
 
 /* GnuTLS reads certificate chains of any length; a Secret rarely holds more
  * than leaf + intermediates */
 #define CHAIN_MAX 8
-
-struct file_sig {
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    struct timespec mtime;
-};
 
 struct pair {
     gnutls_pcert_st pcerts[CHAIN_MAX];
@@ -33,10 +27,10 @@ static struct {
     size_t count;
     /* the pair new handshakes get; swapped atomically */
     _Atomic(struct pair *) current;
-    /* file state at the last attempt, loaded or not, so a broken pair is
+    /* the files as at the last attempt, loaded or not, so a broken pair is
      * reported once, not every poll */
-    struct file_sig cert_sig;
-    struct file_sig key_sig;
+    struct filewatch cert_watch;
+    struct filewatch key_watch;
 } store;
 
 static void pair_free(struct pair *p)
@@ -48,25 +42,6 @@ static void pair_free(struct pair *p)
     if (p->key)
         gnutls_privkey_deinit(p->key);
     free(p);
-}
-
-static int sig_read(const char *path, struct file_sig *s)
-{
-    struct stat st;
-
-    if (stat(path, &st) < 0)
-        return -1;
-    s->dev = st.st_dev;
-    s->ino = st.st_ino;
-    s->size = st.st_size;
-    s->mtime = st.st_mtim;
-    return 0;
-}
-
-static int sig_equal(const struct file_sig *a, const struct file_sig *b)
-{
-    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-           a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
 }
 
 /* Proves the key belongs to the certificate by signing and verifying a
@@ -180,8 +155,8 @@ int tlsstore_open(const char *cert_path, const char *key_path, struct diag *d)
     tlsstore_close();
     strcpy(store.cert_path, cert_path);
     strcpy(store.key_path, key_path);
-    sig_read(cert_path, &store.cert_sig);
-    sig_read(key_path, &store.key_sig);
+    filewatch_init(&store.cert_watch, store.cert_path);
+    filewatch_init(&store.key_watch, store.key_path);
     p = pair_load(cert_path, key_path, d);
     if (!p)
         return -1;
@@ -191,27 +166,29 @@ int tlsstore_open(const char *cert_path, const char *key_path, struct diag *d)
 /* see tlsstore.h */
 int tlsstore_refresh(struct diag *d)
 {
-    struct file_sig c, k;
+    enum filewatch_state cert, key;
+    struct diag again;
     struct pair *p;
 
-    if (sig_read(store.cert_path, &c) < 0 || sig_read(store.key_path, &k) < 0)
-        return 0; /* mid-swap: a file is briefly missing; look again next poll */
-    if (sig_equal(&c, &store.cert_sig) && sig_equal(&k, &store.key_sig))
+    cert = filewatch_poll(&store.cert_watch, d);
+    /* one missing file reported per poll */
+    key = cert == FILEWATCH_GONE ? FILEWATCH_UNCHANGED : filewatch_poll(&store.key_watch, d);
+    if (cert == FILEWATCH_GONE || key == FILEWATCH_GONE)
+        return -1;
+    if (cert == FILEWATCH_UNCHANGED && key == FILEWATCH_UNCHANGED)
         return 0;
-    store.cert_sig = c;
-    store.key_sig = k;
     p = pair_load(store.cert_path, store.key_path, d);
     if (!p) {
         /* a swap that landed between reading the certificate and the key
          * gives a mismatched pair once: look again after the swap settles
-         * before calling the new pair broken */
+         * before calling the new pair broken (d keeps why it was) */
         struct timespec settle = {0, 100 * 1000000L};
         nanosleep(&settle, NULL);
-        if (sig_read(store.cert_path, &c) < 0 || sig_read(store.key_path, &k) < 0 ||
-            (sig_equal(&c, &store.cert_sig) && sig_equal(&k, &store.key_sig)))
+        diag_clear(&again);
+        cert = filewatch_poll(&store.cert_watch, &again);
+        key = filewatch_poll(&store.key_watch, &again);
+        if (cert != FILEWATCH_CHANGED && key != FILEWATCH_CHANGED)
             return -1;
-        store.cert_sig = c;
-        store.key_sig = k;
         diag_clear(d);
         p = pair_load(store.cert_path, store.key_path, d);
         if (!p)

@@ -112,6 +112,34 @@ static void test_reload_on_change_only(void **state)
     policystore_close(&ps);
 }
 
+/* Missing at two polls in a row, the file is gone: reported once (so the
+ * server logs and counts it) while the old policy keeps serving; when a
+ * file is back, it is loaded. */
+static void test_missing_file_reported_once(void **state)
+{
+    struct policystore ps;
+    struct diag d;
+
+    (void)state;
+    diag_clear(&d);
+    write_policy(POLICY("4"));
+    assert_int_equal(policystore_open(&ps, path, &d), 0);
+    unlink(path);
+    assert_int_equal(policystore_refresh(&ps, false, &d), 0);
+    assert_int_equal(policystore_refresh(&ps, false, &d), -1);
+    assert_string_equal(d.file, path);
+    assert_string_equal(d.message, "cannot read: No such file or directory");
+    assert_int_equal(replicas_of(&ps), 4);
+    diag_clear(&d);
+    assert_int_equal(policystore_refresh(&ps, false, &d), 0);
+    assert_int_equal(policystore_refresh(&ps, false, &d), 0);
+    assert_string_equal(d.message, "");
+    write_policy(POLICY("7"));
+    assert_int_equal(policystore_refresh(&ps, false, &d), 1);
+    assert_int_equal(replicas_of(&ps), 7);
+    policystore_close(&ps);
+}
+
 static void test_broken_file_keeps_old(void **state)
 {
     struct policystore ps;
@@ -236,6 +264,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builtin_default),
         cmocka_unit_test(test_reload_on_change_only),
+        cmocka_unit_test(test_missing_file_reported_once),
         cmocka_unit_test(test_broken_file_keeps_old),
         cmocka_unit_test(test_open_fails_cleanly),
         cmocka_unit_test(test_reader_keeps_policy_across_swap),

@@ -669,6 +669,15 @@ void case_sighup(const struct e2e *e)
     /* and a changed file alone, without a signal */
     CHECK(e2e_write_file(policy, POLICY_GOOD_6, strlen(POLICY_GOOD_6)) == 0, "cannot write the policy");
     CHECK(wait_replicas(&c, no_replicas, 6, 10000) == 6, "the changed file was not picked up without SIGHUP");
+
+    /* a policy file that disappears is reported (two polls of grace, a
+     * second apart), the policy in memory keeps serving */
+    double failed_before = e2e_metric_get(srv.health_port, RELOAD_FAILED);
+    CHECK(unlink(policy) == 0, "cannot remove the policy");
+    CHECK(wait_metric(srv.health_port, RELOAD_FAILED, failed_before + 1, 10000) >= failed_before + 1,
+          "the missing policy file was not counted as a failed reload");
+    CHECK(e2e_server_log_has(&srv, "No such file or directory"), "the log does not say the policy file is gone");
+    CHECK(replicas_added(&c, no_replicas) == 6, "the policy in use changed when its file went away");
 out:
     atomic_store(&l.stop, true);
     if (loaded) {
