@@ -575,16 +575,28 @@ static enum MHD_Result on_health(void *cls, struct MHD_Connection *c, const char
 
 /* ---- listening addresses ---- */
 
-/* Parses "ADDR:PORT", ":PORT" (all IPv4 addresses) or "[V6]:PORT" (numeric
- * addresses only: a webhook binds to an interface, not a name). */
-static int parse_listen(const char *text, struct sockaddr_storage *ss, bool *v6, struct diag *d)
+/* A listening address and the libmicrohttpd flags it needs. */
+struct listen_addr {
+    struct sockaddr_storage ss;
+    /* 0 (IPv4), MHD_USE_IPv6 (IPv6 only) or MHD_USE_DUAL_STACK (both) */
+    unsigned int flags;
+};
+
+/* Parses "ADDR:PORT", ":PORT" (every address, IPv6 and IPv4, as Go
+ * servers such as the API server's other webhooks listen: a pod in an
+ * IPv6 or dual-stack cluster is called on its IPv6 address) or
+ * "[V6]:PORT" (that IPv6 address only; numeric addresses only: a webhook
+ * binds to an interface, not a name). */
+static int parse_listen(const char *text, struct listen_addr *l, struct diag *d)
 {
+    struct sockaddr_storage *ss = &l->ss;
     char host[128];
     const char *colon, *port_text;
     char *end;
     unsigned long port;
+    bool v6;
 
-    memset(ss, 0, sizeof(*ss));
+    memset(l, 0, sizeof(*l));
     if (text[0] == '[') {
         const char *close = strchr(text, ']');
         if (!close || close[1] != ':' || (size_t)(close - text - 1) >= sizeof(host))
@@ -592,7 +604,7 @@ static int parse_listen(const char *text, struct sockaddr_storage *ss, bool *v6,
         memcpy(host, text + 1, (size_t)(close - text - 1));
         host[close - text - 1] = '\0';
         port_text = close + 2;
-        *v6 = true;
+        v6 = true;
     } else {
         colon = strrchr(text, ':');
         if (!colon || (size_t)(colon - text) >= sizeof(host))
@@ -600,28 +612,53 @@ static int parse_listen(const char *text, struct sockaddr_storage *ss, bool *v6,
         memcpy(host, text, (size_t)(colon - text));
         host[colon - text] = '\0';
         port_text = colon + 1;
-        *v6 = false;
+        v6 = false;
     }
     errno = 0;
     port = strtoul(port_text, &end, 10);
     if (!*port_text || *end || errno || port > 65535)
         return diag_set(d, NULL, "invalid port in listen address \"%s\"", text);
-    if (*v6) {
+    if (v6 || host[0] == '\0') {
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
         a->sin6_family = AF_INET6;
         a->sin6_port = htons((uint16_t)port);
-        if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
+        l->flags = v6 ? MHD_USE_IPv6 : MHD_USE_DUAL_STACK;
+        if (!v6)
+            a->sin6_addr = in6addr_any;
+        else if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
             return diag_set(d, NULL, "invalid IPv6 address in \"%s\"", text);
     } else {
         struct sockaddr_in *a = (struct sockaddr_in *)ss;
         a->sin_family = AF_INET;
         a->sin_port = htons((uint16_t)port);
-        if (host[0] == '\0')
-            a->sin_addr.s_addr = htonl(INADDR_ANY);
-        else if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+        if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
             return diag_set(d, NULL, "invalid IPv4 address in \"%s\" (use [ADDR]:PORT for IPv6)", text);
     }
     return 0;
+}
+
+/* Turns "every address" into every IPv4 address on a host without IPv6 (a
+ * kernel booted with ipv6.disable=1); false for any other address, or
+ * where IPv6 works (the listen failed for another reason, which stands). */
+static bool listen_without_ipv6(struct listen_addr *l)
+{
+    struct sockaddr_in6 any6 = *(struct sockaddr_in6 *)&l->ss;
+    struct sockaddr_in *a = (struct sockaddr_in *)&l->ss;
+    int probe;
+
+    if (l->flags != MHD_USE_DUAL_STACK)
+        return false;
+    probe = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (probe >= 0) {
+        close(probe);
+        return false;
+    }
+    memset(&l->ss, 0, sizeof(l->ss));
+    a->sin_family = AF_INET;
+    a->sin_port = any6.sin6_port;
+    a->sin_addr.s_addr = htonl(INADDR_ANY);
+    l->flags = 0;
+    return true;
 }
 
 static unsigned int bound_port(struct MHD_Daemon *daemon)
@@ -648,14 +685,13 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 
 /* The webhook daemon of one worker, listening on addr (whose port is set:
  * all workers share it). */
-static struct MHD_Daemon *start_webhook(struct server *s, struct sockaddr_storage *addr, bool v6,
-                                        unsigned int connection_limit)
+static struct MHD_Daemon *start_webhook(struct server *s, struct listen_addr *addr, unsigned int connection_limit)
 {
     const struct server_config *c = s->config;
     /* no internal thread: worker_main drives it */
     unsigned int flags = MHD_USE_TLS | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO;
     struct MHD_OptionItem options[] = {
-        {MHD_OPTION_SOCK_ADDR, 0, addr},
+        {MHD_OPTION_SOCK_ADDR, 0, &addr->ss},
         {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)tls_priorities},
         {MHD_OPTION_CONNECTION_LIMIT, connection_limit, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, c->idle_timeout, NULL},
@@ -671,7 +707,7 @@ static struct MHD_Daemon *start_webhook(struct server *s, struct sockaddr_storag
 
     /* function pointers go through the varargs: an option array only
      * carries object pointers */
-    return MHD_start_daemon(flags | (v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, on_webhook, s,
+    return MHD_start_daemon(flags | addr->flags, 0, NULL, NULL, on_webhook, s,
                             MHD_OPTION_EXTERNAL_LOGGER, log_mhd, s,
                             MHD_OPTION_HTTPS_CERT_CALLBACK, tlsstore_retrieve,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -755,11 +791,17 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+static struct MHD_Daemon *start_health(struct server *s, const struct listen_addr *addr,
+                                        struct MHD_OptionItem *options)
+{
+    return MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | addr->flags, 0, NULL, NULL, on_health, s,
+                            MHD_OPTION_EXTERNAL_LOGGER, log_mhd, s, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+}
+
 static int start_daemons(struct server *s, struct diag *d)
 {
     const struct server_config *c = s->config;
-    struct sockaddr_storage web_addr, health_addr;
-    bool web_v6, health_v6;
+    struct listen_addr web_addr, health_addr;
     /* two per core: a worker answers the requests of one event-loop pass
      * one after the other, and with two the scheduler interleaves passes,
      * so an answer waits less behind the rest of a pass (p99 under load) */
@@ -770,34 +812,35 @@ static int start_daemons(struct server *s, struct diag *d)
         workers = SERVER_WORKERS_MAX;
     /* the connection limit is the whole server's, split evenly */
     per_worker = c->connection_limit / workers ? c->connection_limit / workers : 1;
-    if (parse_listen(c->listen, &web_addr, &web_v6, d) < 0 ||
-        parse_listen(c->health_listen, &health_addr, &health_v6, d) < 0)
+    if (parse_listen(c->listen, &web_addr, d) < 0 || parse_listen(c->health_listen, &health_addr, d) < 0)
         return -1;
     for (unsigned int i = 0; i < workers; i++) {
         struct worker *w = &s->workers[i];
 
         w->server = s;
-        w->daemon = start_webhook(s, &web_addr, web_v6, per_worker);
+        w->daemon = start_webhook(s, &web_addr, per_worker);
+        if (!w->daemon && i == 0 && listen_without_ipv6(&web_addr))
+            w->daemon = start_webhook(s, &web_addr, per_worker);
         if (!w->daemon)
             return diag_set(d, NULL, "cannot listen on %s (address in use, or not an address of this host?)",
                             c->listen);
         s->worker_count = i + 1;
         /* ":0" asks for any free port: the other workers take the same */
         if (i == 0)
-            set_port(&web_addr, bound_port(w->daemon));
+            set_port(&web_addr.ss, bound_port(w->daemon));
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
             return diag_set(d, NULL, "cannot start worker thread %u", i);
         w->running = true;
     }
     struct MHD_OptionItem health_options[] = {
-        {MHD_OPTION_SOCK_ADDR, 0, &health_addr},
+        {MHD_OPTION_SOCK_ADDR, 0, &health_addr.ss},
         {MHD_OPTION_CONNECTION_LIMIT, 64, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, c->idle_timeout, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    s->health = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | (health_v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL,
-                                 on_health, s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, s,
-                                 MHD_OPTION_ARRAY, health_options, MHD_OPTION_END);
+    s->health = start_health(s, &health_addr, health_options);
+    if (!s->health && listen_without_ipv6(&health_addr))
+        s->health = start_health(s, &health_addr, health_options);
     if (!s->health)
         return diag_set(d, NULL, "cannot listen on %s (address in use, or not an address of this host?)",
                         c->health_listen);

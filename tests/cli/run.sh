@@ -550,5 +550,52 @@ printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"' >"$TMP/tru
 run_in "$TMP/truncated.json" "$BIN" review
 t "review of malformed JSON exits 2" exit_is 2
 
+# ---------------------------------------------------------------------------
+# serve: usage and start-up errors exit 2 at once, naming what is wrong
+# (the server itself is tested end to end in tests/e2e)
+
+"$BIN" certs --service django-admission --namespace cli --out "$TMP/serve-certs" >/dev/null 2>&1
+"$BIN" certs --service other --namespace cli --out "$TMP/other-certs" >/dev/null 2>&1
+CRT=$TMP/serve-certs/tls.crt
+KEY=$TMP/serve-certs/tls.key
+# serve_fails NAME TEXT ARGS...: serve ARGS must exit 2 within 10 s, saying TEXT
+serve_fails() {
+    local name=$1 text=$2
+    shift 2
+    run timeout 10 "$BIN" serve "$@"
+    t "serve $name: exits 2" exit_is 2
+    t "serve $name: says \"$text\"" err_has "$text"
+}
+serve_fails "without a certificate" "--tls-cert and --tls-key are required"
+serve_fails "--dev with a certificate" "--dev makes its own certificate" --dev --tls-cert "$CRT" --tls-key "$KEY"
+serve_fails "with an unknown option" "unknown option --frobnicate" --frobnicate 1
+serve_fails "with --drain and no value" "missing value" --tls-cert "$CRT" --tls-key "$KEY" --drain
+serve_fails "with a negative drain" "--drain takes a number of seconds" --drain -1
+serve_fails "with a drain over an hour" "--drain takes a number of seconds" --drain 3601
+serve_fails "with an unknown log level" "--log-level takes debug, info, warn or error" --log-level loud
+serve_fails "with a missing certificate file" "$TMP/none.crt" --tls-cert "$TMP/none.crt" --tls-key "$KEY"
+serve_fails "with another pair's key" "$TMP/other-certs/tls.key" --tls-cert "$CRT" --tls-key "$TMP/other-certs/tls.key"
+serve_fails "with a broken policy" "/replicas/minimun" --tls-cert "$CRT" --tls-key "$KEY" --policy policy-unknown-key.yaml
+for listen in 127.0.0.1 1.2.3:8443 "[::1" "[::1]8443" "[fe80::zz]:8443" 127.0.0.1:65536 127.0.0.1:x host.example:8443; do
+    serve_fails "--listen $listen" "\"$listen\"" --listen "$listen" --health-listen 127.0.0.1:0 \
+        --tls-cert "$CRT" --tls-key "$KEY"
+done
+serve_fails "--health-listen 300.1.1.1:8080" "invalid IPv4 address in \"300.1.1.1:8080\"" \
+    --listen 127.0.0.1:0 --health-listen 300.1.1.1:8080 --tls-cert "$CRT" --tls-key "$KEY"
+# a port another program holds
+"$PY" -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print(s.getsockname()[1], flush=True)
+time.sleep(30)
+' >"$TMP/held-port" &
+holder=$!
+for _ in $(seq 1 50); do [ -s "$TMP/held-port" ] && break; sleep 0.1; done
+held=$(cat "$TMP/held-port")
+serve_fails "on a port in use" "cannot listen on 127.0.0.1:$held" --listen "127.0.0.1:$held" \
+    --health-listen 127.0.0.1:0 --tls-cert "$CRT" --tls-key "$KEY"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -11,6 +11,7 @@ void case_status(const struct e2e *e);
 void case_identity(const struct e2e *e);
 void case_metrics(const struct e2e *e);
 void case_client_ca(const struct e2e *e);
+void case_listen(const struct e2e *e);
 
 /* cases_tls.c */
 void case_tls_versions(const struct e2e *e);

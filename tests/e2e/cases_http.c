@@ -1,10 +1,14 @@
 /* HTTP-level cases: every status code with its JSON error body, v1 and
  * v1beta1, byte identity with `review`, /metrics counters, client
- * certificates. */
+ * certificates, listening addresses (every address, IPv6 only). */
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -509,4 +513,102 @@ void case_client_ca(const struct e2e *e)
     }
     free(v1);
     e2e_server_stop(&srv, 15000);
+}
+
+/* ---- listening addresses ---- */
+
+/* true when this host can listen on ::1 (IPv6 may be disabled) */
+static bool loopback6(void)
+{
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* POSTs the review over address; the HTTP status, 0 when no connection. */
+static long post_at(int port, const char *ca, const char *address, const char *body, size_t len)
+{
+    struct e2e_client c;
+    long status = 0;
+
+    if (e2e_client_init_at(&c, port, ca, address) != 0)
+        return 0;
+    curl_easy_setopt(c.h, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+    if (e2e_client_post(&c, "/mutate?timeout=10s", body, len) == CURLE_OK)
+        status = c.status;
+    e2e_client_free(&c);
+    return status;
+}
+
+static long health_at(const char *host, int port)
+{
+    CURL *h = curl_easy_init();
+    char url[128];
+    long status = 0;
+
+    if (!h)
+        return 0;
+    snprintf(url, sizeof(url), "http://%s:%d/health/ready", host, port);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
+    if (curl_easy_perform(h) == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(h);
+    return status;
+}
+
+/* see cases.h */
+void case_listen(const struct e2e *e)
+{
+    struct e2e_pair pair;
+    struct e2e_server srv;
+    char dir[PATH_MAX], path[PATH_MAX];
+    size_t len = 0;
+    char *body;
+
+    snprintf(path, sizeof(path), "%s/tests/fixtures/reviews/review-django.json", e->source_root);
+    body = e2e_read_file(path, &len);
+    snprintf(dir, sizeof(dir), "%s/listen-certs", e->tmp);
+    if (!body || e2e_make_pair(dir, 30, &pair) < 0) {
+        CHECK(0, "setup failed");
+        free(body);
+        return;
+    }
+    if (!loopback6()) {
+        printf("no IPv6 loopback on this host: only IPv4 is checked\n");
+    }
+
+    /* ":PORT" is every address, IPv6 and IPv4, as Go servers listen */
+    const char *every[] = {"serve", "--listen", ":0", "--health-listen", ":0", "--tls-cert", pair.cert,
+                           "--tls-key", pair.key, "--drain", "0", NULL};
+    if (e2e_server_exec(e, &srv, "listen-every.log", every) == 0) {
+        CHECK(post_at(srv.port, pair.ca, "127.0.0.1", body, len) == 200, "\":0\": no answer on 127.0.0.1");
+        CHECK(health_at("127.0.0.1", srv.health_port) == 200, "\":0\": no health answer on 127.0.0.1");
+        if (loopback6()) {
+            CHECK(post_at(srv.port, pair.ca, "::1", body, len) == 200, "\":0\": no answer on ::1");
+            CHECK(health_at("[::1]", srv.health_port) == 200, "\":0\": no health answer on ::1");
+        }
+        e2e_server_stop(&srv, 15000);
+    } else {
+        CHECK(0, "serve --listen :0 did not start");
+    }
+
+    /* "[V6]:PORT" is that address only */
+    if (loopback6()) {
+        const char *v6[] = {"serve", "--listen", "[::1]:0", "--health-listen", "127.0.0.1:0", "--tls-cert", pair.cert,
+                            "--tls-key", pair.key, "--drain", "0", NULL};
+        if (e2e_server_exec(e, &srv, "listen-v6.log", v6) == 0) {
+            CHECK(post_at(srv.port, pair.ca, "::1", body, len) == 200, "[::1]:0: no answer on ::1");
+            CHECK(post_at(srv.port, pair.ca, "127.0.0.1", body, len) == 0, "[::1]:0 answered on 127.0.0.1");
+            e2e_server_stop(&srv, 15000);
+        } else {
+            CHECK(0, "serve --listen [::1]:0 did not start");
+        }
+    }
+    free(body);
 }

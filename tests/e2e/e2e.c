@@ -30,6 +30,7 @@ static const struct e2e_case cases[] = {
     {"stall", case_stall},
     {"key-update", case_key_update},
     {"dev", case_dev},
+    {"listen", case_listen},
     {"concurrency", case_concurrency},
     {"rotation", case_rotation},
     {"sigterm", case_sigterm},

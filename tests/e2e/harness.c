@@ -438,6 +438,12 @@ void e2e_client_headers(struct e2e_client *c, const char *const *headers)
 /* see harness.h */
 int e2e_client_init(struct e2e_client *c, int port, const char *ca_file)
 {
+    return e2e_client_init_at(c, port, ca_file, "127.0.0.1");
+}
+
+/* see harness.h */
+int e2e_client_init_at(struct e2e_client *c, int port, const char *ca_file, const char *address)
+{
     static const char *const json[] = {"Content-Type: application/json", "Accept: application/json, */*", NULL};
     char entry[160];
 
@@ -445,7 +451,7 @@ int e2e_client_init(struct e2e_client *c, int port, const char *ca_file)
     c->h = curl_easy_init();
     if (!c->h)
         return -1;
-    snprintf(entry, sizeof(entry), "%s:%d:127.0.0.1", E2E_HOST, port);
+    snprintf(entry, sizeof(entry), "%s:%d:%s", E2E_HOST, port, address);
     c->resolve = curl_slist_append(NULL, entry);
     if (!c->resolve) {
         curl_easy_cleanup(c->h);

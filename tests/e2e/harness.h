@@ -149,8 +149,11 @@ struct e2e_client {
 };
 
 /* Prepares a client for https://django-admission.e2e.svc:PORT with ca_file as
- * the only trust root. 0 or -1. */
+ * the only trust root, the name resolved to 127.0.0.1. 0 or -1. */
 int e2e_client_init(struct e2e_client *c, int port, const char *ca_file);
+
+/* The same with the name resolved to address ("127.0.0.1", "::1"). */
+int e2e_client_init_at(struct e2e_client *c, int port, const char *ca_file, const char *address);
 
 /* Replaces the request headers (Content-Type ...); headers NULL-terminated.
  * The client keeps its own copy. */
