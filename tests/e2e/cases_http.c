@@ -544,24 +544,6 @@ static long post_at(int port, const char *ca, const char *address, const char *b
     return status;
 }
 
-static long health_at(const char *host, int port)
-{
-    CURL *h = curl_easy_init();
-    char url[128];
-    long status = 0;
-
-    if (!h)
-        return 0;
-    snprintf(url, sizeof(url), "http://%s:%d/health/ready", host, port);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
-    if (curl_easy_perform(h) == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(h);
-    return status;
-}
-
 /* see cases.h */
 void case_listen(const struct e2e *e)
 {
@@ -588,10 +570,10 @@ void case_listen(const struct e2e *e)
                            "--tls-key", pair.key, "--drain", "0", NULL};
     if (e2e_server_exec(e, &srv, "listen-every.log", every) == 0) {
         CHECK(post_at(srv.port, pair.ca, "127.0.0.1", body, len) == 200, "\":0\": no answer on 127.0.0.1");
-        CHECK(health_at("127.0.0.1", srv.health_port) == 200, "\":0\": no health answer on 127.0.0.1");
+        CHECK(e2e_health_get_at("127.0.0.1", srv.health_port, "/health/ready", NULL) == 200, "\":0\": no health answer on 127.0.0.1");
         if (loopback6()) {
             CHECK(post_at(srv.port, pair.ca, "::1", body, len) == 200, "\":0\": no answer on ::1");
-            CHECK(health_at("[::1]", srv.health_port) == 200, "\":0\": no health answer on ::1");
+            CHECK(e2e_health_get_at("[::1]", srv.health_port, "/health/ready", NULL) == 200, "\":0\": no health answer on ::1");
         }
         e2e_server_stop(&srv, 15000);
     } else {

@@ -519,6 +519,12 @@ void e2e_client_free(struct e2e_client *c)
 /* see harness.h */
 long e2e_health_get(int port, const char *path, struct e2e_buf *out)
 {
+    return e2e_health_get_at("127.0.0.1", port, path, out);
+}
+
+/* see harness.h */
+long e2e_health_get_at(const char *host, int port, const char *path, struct e2e_buf *out)
+{
     CURL *h = curl_easy_init();
     struct e2e_buf sink = {0};
     char url[256];
@@ -526,7 +532,7 @@ long e2e_health_get(int port, const char *path, struct e2e_buf *out)
 
     if (!h)
         return 0;
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+    snprintf(url, sizeof(url), "http://%s:%d%s", host, port, path);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);

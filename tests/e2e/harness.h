@@ -172,6 +172,9 @@ void e2e_client_free(struct e2e_client *c);
  * transport error); the body goes to out when not NULL. */
 long e2e_health_get(int port, const char *path, struct e2e_buf *out);
 
+/* The same to host ("127.0.0.1", "[::1]"). */
+long e2e_health_get_at(const char *host, int port, const char *path, struct e2e_buf *out);
+
 /* The value of the Prometheus sample whose name-and-labels is exactly
  * series ("django_admission_patches_total",
  * "django_admission_requests_total{endpoint=\"mutate\",...}"), or -1 when
