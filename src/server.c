@@ -25,6 +25,7 @@
 
 #include "admission.h"
 #include "cpus.h"
+#include "fdlimit.h"
 #include "input.h"
 #include "jsonlog.h"
 #include "metrics.h"
@@ -807,11 +808,22 @@ static int start_daemons(struct server *s, struct diag *d)
      * so an answer waits less behind the rest of a pass (p99 under load) */
     unsigned int workers = c->threads ? c->threads : 2 * cpus_usable(SERVER_WORKERS_MAX / 2);
     unsigned int per_worker;
+    struct fdlimit_plan files;
 
     if (workers > SERVER_WORKERS_MAX)
         workers = SERVER_WORKERS_MAX;
+    fdlimit_fit(c->connection_limit, &files);
+    if (files.lowered) {
+        cJSON *line = log_start(s, LOG_WARN, "open-file limit too low for the connection limit: lowered");
+        if (line) {
+            cJSON_AddNumberToObject(line, "openFileLimit", (double)files.soft);
+            cJSON_AddNumberToObject(line, "connectionLimit", files.connections);
+            cJSON_AddNumberToObject(line, "configured", c->connection_limit);
+            jsonlog_emit(line);
+        }
+    }
     /* the connection limit is the whole server's, split evenly */
-    per_worker = c->connection_limit / workers ? c->connection_limit / workers : 1;
+    per_worker = files.connections / workers ? files.connections / workers : 1;
     if (parse_listen(c->listen, &web_addr, d) < 0 || parse_listen(c->health_listen, &health_addr, d) < 0)
         return -1;
     for (unsigned int i = 0; i < workers; i++) {
@@ -849,6 +861,7 @@ static int start_daemons(struct server *s, struct diag *d)
         cJSON_AddNumberToObject(line, "port", bound_port(s->workers[0].daemon));
         cJSON_AddNumberToObject(line, "healthPort", bound_port(s->health));
         cJSON_AddNumberToObject(line, "threads", workers);
+        cJSON_AddNumberToObject(line, "connectionLimit", per_worker * workers);
         cJSON_AddStringToObject(line, "version", DA_VERSION);
         jsonlog_emit(line);
     }

@@ -597,5 +597,31 @@ serve_fails "on a port in use" "cannot listen on 127.0.0.1:$held" --listen "127.
 kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
 
+# serve makes room in the open-file limit for its connections (one
+# descriptor each), or lowers the connection limit to what fits
+hard=$(ulimit -Hn)
+# serve_limits LIMITS: starts serve under prlimit --nofile=LIMITS; its log
+# goes to $ERR and "Max open files" of /proc/PID/limits to $OUT
+serve_limits() {
+    last_cmd="prlimit --nofile=$1 $BIN serve ..."
+    prlimit --nofile="$1" "$BIN" serve --listen 127.0.0.1:0 --health-listen 127.0.0.1:0 \
+        --tls-cert "$CRT" --tls-key "$KEY" --drain 0 2>"$ERR" &
+    local pid=$!
+    for _ in $(seq 1 100); do grep -q '"listening"' "$ERR" && break; sleep 0.05; done
+    grep 'Max open files' "/proc/$pid/limits" >"$OUT" 2>/dev/null
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+}
+if [ "$hard" = unlimited ] || [ "$hard" -ge 1280 ]; then
+    serve_limits "300:$hard"
+    t "serve under a soft open-file limit of 300 raises it to 1280" out_matches "^Max open files +1280 "
+    t "serve under a soft open-file limit of 300 keeps 1024 connections" err_has '"connectionLimit":1024,'
+fi
+serve_limits 300:300
+t "serve under a hard open-file limit of 300 keeps it" out_matches "^Max open files +300 +300 "
+t "serve under a hard open-file limit of 300 says the connection limit is lowered" \
+    err_has '"openFileLimit":300,"connectionLimit":44,"configured":1024'
+t "serve under a hard open-file limit of 300 holds 44 connections" err_has '"connectionLimit":44,'
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
