@@ -23,6 +23,7 @@ void case_concurrency(const struct e2e *e);
 void case_rotation(const struct e2e *e);
 void case_sigterm(const struct e2e *e);
 void case_sighup(const struct e2e *e);
+void case_connection_limit(const struct e2e *e);
 
 /* cases_dev.c */
 void case_dev(const struct e2e *e);

@@ -3,6 +3,7 @@
  * connections, SIGTERM during load, SIGHUP with broken and good policies.
  * Every answer is checked (uid echoed, allowed as expected); every loop is
  * bounded by count and time. */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -687,5 +688,97 @@ out:
     e2e_client_free(&c);
     e2e_server_stop(&srv, 15000);
     free(no_replicas);
+    free(fixture);
+}
+
+/* ---- the connection limit ---- */
+
+#define LIMIT_FILES 300
+#define LIMIT_TRIES 80
+
+/* the server's open descriptors, -1 when they cannot be counted */
+static int open_files(pid_t pid)
+{
+    char path[64];
+    struct dirent *d;
+    DIR *dir;
+    int n = 0;
+
+    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+    dir = opendir(path);
+    if (!dir)
+        return -1;
+    while ((d = readdir(dir)))
+        n += d->d_name[0] != '.';
+    closedir(dir);
+    return n;
+}
+
+/* see cases.h */
+void case_connection_limit(const struct e2e *e)
+{
+    /* 300 descriptors leave 44 connections (fdlimit.h), 11 per worker */
+    const int fit = LIMIT_FILES - 256, per_worker = fit / 4;
+    struct e2e_pair pair;
+    struct e2e_server srv;
+    struct e2e_client c;
+    static struct e2e_raw held[LIMIT_TRIES];
+    char dir[PATH_MAX], line[64];
+    char *fixture = read_fixture(e, "review-django.json");
+    int before, during = -1, after = -1, status = 0;
+
+    snprintf(dir, sizeof(dir), "%s/limit-certs", e->tmp);
+    if (!fixture || e2e_make_pair(dir, 30, &pair) < 0) {
+        CHECK(0, "setup failed");
+        free(fixture);
+        return;
+    }
+    const char *args[] = {"serve", "--listen", "127.0.0.1:0", "--health-listen", "127.0.0.1:0", "--tls-cert",
+                          pair.cert, "--tls-key", pair.key, "--drain", "0", NULL};
+    if (e2e_server_exec_files(e, &srv, "limit.log", args, LIMIT_FILES) < 0) {
+        CHECK(0, "serve did not start under an open-file limit of %d", LIMIT_FILES);
+        free(fixture);
+        return;
+    }
+    snprintf(line, sizeof(line), "\"connectionLimit\":%d,", fit);
+    CHECK(e2e_server_log_has(&srv, line), "the listening line does not say %s", line);
+    CHECK(e2e_server_log_has(&srv, "open-file limit too low"), "the lowered connection limit was not logged");
+
+    /* more clients than the limit, connected and silent: the server takes
+     * no more than its limit (11 per worker; the kernel spreads clients
+     * over the workers unevenly, so at least one worker's worth), leaves
+     * the rest in the backlog, and keeps the descriptors to do its work */
+    before = open_files(srv.pid);
+    for (int i = 0; i < LIMIT_TRIES; i++)
+        CHECK(e2e_raw_open(&held[i], RAW_TCP, srv.port, NULL, NULL, 0, NULL, 0) == 0, "client %d: no TCP", i);
+    for (int i = 0; i < 100; i++) {
+        e2e_sleep_ms(10);
+        during = open_files(srv.pid);
+    }
+    CHECK(before > 0 && during - before <= fit, "%d descriptors more with %d clients and a limit of %d",
+          during - before, LIMIT_TRIES, fit);
+    CHECK(during - before >= per_worker, "only %d descriptors more with %d clients", during - before, LIMIT_TRIES);
+    CHECK(e2e_health_get(srv.health_port, "/health/live", NULL) == 200, "health listener down at the limit");
+    for (int i = 0; i < LIMIT_TRIES; i++)
+        e2e_raw_close(&held[i]);
+    /* once they leave, new clients are served, and every descriptor is
+     * given back */
+    for (int i = 0; i < 100 && status != 200; i++) {
+        if (e2e_client_init(&c, srv.port, pair.ca) != 0)
+            break;
+        curl_easy_setopt(c.h, CURLOPT_TIMEOUT_MS, 2000L);
+        if (e2e_client_post(&c, "/mutate?timeout=10s", fixture, strlen(fixture)) == CURLE_OK)
+            status = (int)c.status;
+        e2e_client_free(&c);
+        if (status != 200)
+            e2e_sleep_ms(20);
+    }
+    CHECK(status == 200, "no answer after the silent clients left (status %d)", status);
+    for (int i = 0; i < 100 && (after = open_files(srv.pid)) > before; i++)
+        e2e_sleep_ms(20);
+    CHECK(after <= before, "%d descriptors after the clients left, %d before", after, before);
+    printf("server descriptors: %d before, %d with %d silent clients, %d after\n", before, during, LIMIT_TRIES,
+           after);
+    e2e_server_stop(&srv, 15000);
     free(fixture);
 }

@@ -31,6 +31,7 @@ static const struct e2e_case cases[] = {
     {"key-update", case_key_update},
     {"dev", case_dev},
     {"listen", case_listen},
+    {"connection-limit", case_connection_limit},
     {"concurrency", case_concurrency},
     {"rotation", case_rotation},
     {"sigterm", case_sigterm},

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -259,6 +260,13 @@ int e2e_server_start(const struct e2e *e, struct e2e_server *s, const char *log_
 /* see harness.h */
 int e2e_server_exec(const struct e2e *e, struct e2e_server *s, const char *log_name, const char *const *args)
 {
+    return e2e_server_exec_files(e, s, log_name, args, 0);
+}
+
+/* see harness.h */
+int e2e_server_exec_files(const struct e2e *e, struct e2e_server *s, const char *log_name, const char *const *args,
+                          unsigned long open_files)
+{
     const char *argv[64] = {e->exe};
     size_t argc = 1;
     long long deadline;
@@ -286,6 +294,10 @@ int e2e_server_exec(const struct e2e *e, struct e2e_server *s, const char *log_n
         dup2(null_fd, 0);
         dup2(null_fd, 1);
         dup2(log_fd, 2);
+        if (open_files) {
+            struct rlimit files = {open_files, open_files};
+            setrlimit(RLIMIT_NOFILE, &files);
+        }
         execv(e->exe, (char *const *)argv);
         _exit(127);
     }

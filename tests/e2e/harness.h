@@ -107,6 +107,11 @@ int e2e_server_start(const struct e2e *e, struct e2e_server *s, const char *log_
  * e2e_server_start does. */
 int e2e_server_exec(const struct e2e *e, struct e2e_server *s, const char *log_name, const char *const *args);
 
+/* The same under an open-file limit (soft and hard) of open_files; 0 keeps
+ * the test's own. */
+int e2e_server_exec_files(const struct e2e *e, struct e2e_server *s, const char *log_name, const char *const *args,
+                          unsigned long open_files);
+
 /* Sends a signal to the server. */
 void e2e_server_signal(struct e2e_server *s, int sig);
 
