@@ -6,6 +6,8 @@
 #    under the built-in policy and under deploy/webhook/policy.yaml
 #  - deploy/webhook/policy.yaml judges like the built-in default
 #  - the certs command makes what the webhook manifests expect
+#  - the image recipe (Dockerfile) installs what the binary links and runs
+#    as the Deployment expects
 # usage: run.sh BINARY DEPLOY_DIR
 set -u
 
@@ -170,6 +172,44 @@ if "$bin" check "$tmp"/variant-*.yaml >/dev/null 2>&1; then
     not_ok "the policy variants contain violations"
 else
     ok "the policy variants contain violations"
+fi
+
+# --- the container image recipe (deploy/Dockerfile) -------------------------
+# Without a registry here the image is not built; what can go wrong in it
+# is checked against this machine instead: its runtime stage installs the
+# package of every library the binary links (the base image has libc), and
+# it runs as the user, and is tagged as, the webhook's Deployment says.
+dockerfile=$deploy/Dockerfile
+runtime=$(awk '/^FROM /{stage++} stage == 2' "$dockerfile" | tr -s ' \\' '\n' | grep -E '^lib[a-z0-9.+-]+$' | sort -u)
+missing=""
+for lib in $(readelf -d "$bin" 2>/dev/null | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+    case $lib in
+        libc.so.* | ld-linux* | libm.so.* | libasan* | libubsan* | libtsan* | liblsan* | libstdc++* | libgcc_s*) continue ;;
+    esac
+    path=$(ldd "$bin" | awk -v l="$lib" '$1 == l { print $3 }')
+    pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -n 1 | cut -d: -f1)
+    [ -n "$pkg" ] || pkg=$(dpkg -S "$path" 2>/dev/null | head -n 1 | cut -d: -f1)
+    grep -qx "$pkg" <<<"$runtime" || missing="$missing $lib(${pkg:-no package})"
+done
+if [ -z "$missing" ] && [ -n "$runtime" ]; then
+    ok "Dockerfile: the runtime stage installs every library the binary links"
+else
+    not_ok "Dockerfile: the runtime stage installs every library the binary links" \
+        "missing:${missing:- (no runtime packages found)}" "runtime packages: $(echo $runtime)"
+fi
+user=$(sed -n 's/^USER //p' "$dockerfile")
+run_as=$(sed -n 's/^ *runAsUser: //p' "$deploy/webhook/deployment.yaml" | head -n 1)
+run_group=$(sed -n 's/^ *runAsGroup: //p' "$deploy/webhook/deployment.yaml" | head -n 1)
+if [ "$user" = "$run_as:$run_group" ]; then
+    ok "Dockerfile: USER is the Deployment's runAsUser:runAsGroup ($user)"
+else
+    not_ok "Dockerfile: USER is the Deployment's runAsUser:runAsGroup" "USER $user, Deployment $run_as:$run_group"
+fi
+image=$(sed -n 's/^ *image: \(django-admission:.*\)$/\1/p' "$deploy/webhook/deployment.yaml")
+if [ -n "$image" ] && grep -q -- "-t $image " "$dockerfile"; then
+    ok "Dockerfile: builds the image the Deployment runs ($image)"
+else
+    not_ok "Dockerfile: builds the image the Deployment runs" "Deployment image '${image}'"
 fi
 
 # --- the certs command makes what deploy/webhook expects -------------------
