@@ -11,7 +11,6 @@ static int sig_read(const char *path, struct filewatch_sig *s)
 
     if (stat(path, &st) < 0)
         return -1;
-    memset(s, 0, sizeof(*s));
     s->dev = st.st_dev;
     s->ino = st.st_ino;
     s->size = st.st_size;

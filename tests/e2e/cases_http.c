@@ -561,9 +561,9 @@ void case_listen(const struct e2e *e)
         free(body);
         return;
     }
-    if (!loopback6()) {
+    bool have_v6 = loopback6();
+    if (!have_v6)
         printf("no IPv6 loopback on this host: only IPv4 is checked\n");
-    }
 
     /* ":PORT" is every address, IPv6 and IPv4, as Go servers listen */
     const char *every[] = {"serve", "--listen", ":0", "--health-listen", ":0", "--tls-cert", pair.cert,
@@ -571,7 +571,7 @@ void case_listen(const struct e2e *e)
     if (e2e_server_exec(e, &srv, "listen-every.log", every) == 0) {
         CHECK(post_at(srv.port, pair.ca, "127.0.0.1", body, len) == 200, "\":0\": no answer on 127.0.0.1");
         CHECK(e2e_health_get_at("127.0.0.1", srv.health_port, "/health/ready", NULL) == 200, "\":0\": no health answer on 127.0.0.1");
-        if (loopback6()) {
+        if (have_v6) {
             CHECK(post_at(srv.port, pair.ca, "::1", body, len) == 200, "\":0\": no answer on ::1");
             CHECK(e2e_health_get_at("[::1]", srv.health_port, "/health/ready", NULL) == 200, "\":0\": no health answer on ::1");
         }
@@ -581,7 +581,7 @@ void case_listen(const struct e2e *e)
     }
 
     /* "[V6]:PORT" is that address only */
-    if (loopback6()) {
+    if (have_v6) {
         const char *v6[] = {"serve", "--listen", "[::1]:0", "--health-listen", "127.0.0.1:0", "--tls-cert", pair.cert,
                             "--tls-key", pair.key, "--drain", "0", NULL};
         if (e2e_server_exec(e, &srv, "listen-v6.log", v6) == 0) {
